@@ -1,0 +1,66 @@
+/* spfkit.core — module registration and small shared Lua helpers.
+ * The one luaopen_spfkit_core; each concern registers itself through its
+ * spfkit_open_* function (see spfkit.h). */
+#include <string.h>
+#include "spfkit.h"
+
+void spfk_setfuncs(lua_State *L, const luaL_Reg *l) {
+  for (; l && l->name; l++) {
+    lua_pushcfunction(L, l->func);
+    lua_setfield(L, -2, l->name);
+  }
+}
+
+/* Leaves nothing on the stack; the metatable is in the registry under name. */
+void spfk_newclass(lua_State *L, const char *name, const luaL_Reg *methods,
+                   const luaL_Reg *metamethods, int is_source) {
+  luaL_newmetatable(L, name);
+  spfk_setfuncs(L, metamethods);
+  lua_newtable(L);
+  spfk_setfuncs(L, methods);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  if (is_source) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, SPFKIT_SOURCE_FIELD);
+  }
+  lua_pop(L, 1);
+}
+
+void spfk_push_error(lua_State *L, const char *code, const char *message,
+                     size_t position) {
+  lua_createtable(L, 0, 3);
+  lua_pushstring(L, code);
+  lua_setfield(L, -2, "code");
+  lua_pushstring(L, message);
+  lua_setfield(L, -2, "message");
+  if (position) {
+    lua_pushinteger(L, (lua_Integer)position);
+    lua_setfield(L, -2, "position");
+  }
+}
+
+spfk_source *spfk_tosource(lua_State *L, int idx) {
+  void *p = lua_touserdata(L, idx);
+  int is;
+  if (!p || !lua_getmetatable(L, idx)) return NULL;
+  lua_getfield(L, -1, SPFKIT_SOURCE_FIELD);
+  is = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return is ? (spfk_source *)p : NULL;
+}
+
+SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L);
+SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
+  lua_newtable(L);
+  spfkit_open_record(L);
+  spfkit_open_check(L);
+  spfkit_open_zone(L);
+  spfkit_open_answers(L);
+  spfkit_open_iconv(L);
+  spfkit_open_dns(L);
+  lua_pushliteral(L, "0.1.0");
+  lua_setfield(L, -2, "version");
+  return 1;
+}
