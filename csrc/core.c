@@ -2,6 +2,7 @@
  * The one luaopen_spfkit_core; each concern registers itself through its
  * spfkit_open_* function (see spfkit.h). */
 #include <string.h>
+#include <sys/time.h>
 #include "spfkit.h"
 
 void spfk_setfuncs(lua_State *L, const luaL_Reg *l) {
@@ -51,15 +52,34 @@ spfk_source *spfk_tosource(lua_State *L, int idx) {
   return is ? (spfk_source *)p : NULL;
 }
 
+/* core.is_source(v) -> boolean */
+static int l_is_source(lua_State *L) {
+  lua_pushboolean(L, spfk_tosource(L, 1) != NULL);
+  return 1;
+}
+
+/* core.now_ms() -> wall-clock milliseconds (for DNS timings) */
+static int l_now_ms(lua_State *L) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  lua_pushnumber(L, tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0);
+  return 1;
+}
+
 SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L);
 SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
   lua_newtable(L);
   spfkit_open_record(L);
+  spfkit_open_macro(L);
   spfkit_open_check(L);
   spfkit_open_zone(L);
   spfkit_open_answers(L);
   spfkit_open_iconv(L);
   spfkit_open_dns(L);
+  lua_pushcfunction(L, l_is_source);
+  lua_setfield(L, -2, "is_source");
+  lua_pushcfunction(L, l_now_ms);
+  lua_setfield(L, -2, "now_ms");
   lua_pushliteral(L, "0.1.0");
   lua_setfield(L, -2, "version");
   return 1;

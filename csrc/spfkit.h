@@ -209,7 +209,8 @@ int spfk_expand(spfk_arena *a, const spfk_macro_ctx *ctx, const char *s,
 
 /* ---- Lua openers (one per concern; core.c calls them) ------------------ */
 
-void spfkit_open_record(lua_State *L);   /* parse, expand */
+void spfkit_open_record(lua_State *L);   /* parse */
+void spfkit_open_macro(lua_State *L);    /* expand */
 void spfkit_open_check(lua_State *L);    /* check */
 void spfkit_open_zone(lua_State *L);     /* zone */
 void spfkit_open_answers(lua_State *L);  /* answers (deferred store) */

@@ -1,0 +1,773 @@
+/* check_host() (RFC 7208 sections 4 to 6), against any spfk_source.
+ *
+ * Every (name, type) is asked at most once per check (memo). When the
+ * source is deferred and an answer is missing, evaluation stops and the
+ * missing queries are returned; independent queries (the addresses of all
+ * MX or PTR names of one term) are collected together. The Lua facade
+ * fetches them and runs the check again.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+#include "spfkit.h"
+
+enum { R_NONE, R_NEUTRAL, R_PASS, R_FAIL, R_SOFTFAIL, R_TEMPERROR, R_PERMERROR,
+       R_SUSPEND, R_OOM };
+
+static const char *result_names[] = {
+  "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"
+};
+
+#define MAX_DEPTH 20
+#define MAX_MEMO 2048
+
+typedef struct memo {
+  const char *name;
+  int type;
+  spfk_answer ans;
+} memo;
+
+typedef struct qkey { const char *name; int type; } qkey;
+
+typedef struct check {
+  spfk_arena *a;
+  spfk_source *src;
+  spfk_ip ip;
+  const char *sender; size_t sender_len;
+  const char *local; size_t local_len;
+  const char *sdomain; size_t sdomain_len;
+  const char *helo; size_t helo_len;
+  const char *receiver;
+  long long now;
+  const char *default_exp;
+  int max_lookups, max_void, max_mx, max_ptr;
+  int lookups, void_lookups;
+  memo *memo; int nmemo, capmemo;
+  qkey *missing; int nmissing, capmissing;
+  /* results */
+  const char *mechanism;     /* top-level matching term */
+  const char *match_term;    /* deepest matching term */
+  const char *match_domain;  /* domain whose record holds it */
+  const char *explanation;
+  const char *problem;       /* why permerror / temperror */
+  const char *problem_code;
+  size_t problem_pos;
+  const char *record;        /* the top-level record text */
+  /* p macro */
+  const char *p; int p_done;
+  const char *p_domain;
+} check;
+
+/* ---- problems -------------------------------------------------------- */
+
+static int problem(check *c, int r, const char *code, const char *fmt, ...)
+  __attribute__((format(printf, 4, 5)));
+
+#include <stdarg.h>
+static int problem(check *c, int r, const char *code, const char *fmt, ...) {
+  char buf[400];
+  va_list ap;
+  if (c->problem) return r;   /* keep the first (deepest) cause */
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  c->problem = spfk_memdup(c->a, buf, strlen(buf));
+  c->problem_code = code;
+  return c->problem ? r : R_OOM;
+}
+
+/* ---- DNS through the memo -------------------------------------------- */
+
+static double now_ms(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0;
+}
+
+static int add_missing(check *c, const char *name, int type) {
+  int i;
+  for (i = 0; i < c->nmissing; i++)
+    if (c->missing[i].type == type && strcmp(c->missing[i].name, name) == 0) return 0;
+  if (c->nmissing == c->capmissing) {
+    int ncap = c->capmissing ? c->capmissing * 2 : 16;
+    qkey *n = spfk_alloc(c->a, sizeof(qkey) * (size_t)ncap);
+    if (!n) return -1;
+    if (c->nmissing) memcpy(n, c->missing, sizeof(qkey) * (size_t)c->nmissing);
+    c->missing = n; c->capmissing = ncap;
+  }
+  c->missing[c->nmissing].name = name;
+  c->missing[c->nmissing].type = type;
+  c->nmissing++;
+  return 0;
+}
+
+/* 1 when name can be asked: labels 1..63 octets, total <= 253 */
+static int name_ok(const char *s) {
+  size_t n = strlen(s), lab = 0, i;
+  if (n == 0 || n > 253) return 0;
+  for (i = 0; i < n; i++) {
+    if (s[i] == '.') {
+      if (lab == 0) return 0;
+      lab = 0;
+    } else if (++lab > 63) return 0;
+  }
+  return lab > 0 || n > 0;
+}
+
+/* Looks name/type up. Returns R_PASS with *ans set, R_SUSPEND when the
+ * source does not have it yet, R_OOM. A name that cannot be asked gives an
+ * empty NXDOMAIN-like answer without a query. */
+static int lookup(check *c, const char *qname, int type, const spfk_answer **ans) {
+  static const spfk_answer badname = { SPFK_RC_NXDOMAIN, 0, NULL, 0, 0, 0, "invalid name" };
+  char *name;
+  size_t n = strlen(qname);
+  int i, r;
+  memo *m;
+  double t0;
+  if (n && qname[n - 1] == '.') n--;
+  name = spfk_lower_dup(c->a, qname, n);
+  if (!name) return R_OOM;
+  if (!name_ok(name)) { *ans = &badname; return R_PASS; }
+  for (i = 0; i < c->nmemo; i++)
+    if (c->memo[i].type == type && strcmp(c->memo[i].name, name) == 0) {
+      *ans = &c->memo[i].ans;
+      return R_PASS;
+    }
+  if (c->nmemo >= MAX_MEMO) { *ans = &badname; return R_PASS; }
+  if (c->nmemo == c->capmemo) {
+    int ncap = c->capmemo ? c->capmemo * 2 : 32;
+    memo *nm = spfk_alloc(c->a, sizeof(memo) * (size_t)ncap);
+    if (!nm) return R_OOM;
+    if (c->nmemo) memcpy(nm, c->memo, sizeof(memo) * (size_t)c->nmemo);
+    c->memo = nm; c->capmemo = ncap;
+  }
+  m = &c->memo[c->nmemo];
+  memset(m, 0, sizeof *m);
+  t0 = now_ms();
+  r = c->src ? c->src->lookup(c->src, c->a, name, type, &m->ans) : SPFK_LOOKUP_MISSING;
+  if (r == SPFK_LOOKUP_OOM) return R_OOM;
+  if (r == SPFK_LOOKUP_MISSING) {
+    if (add_missing(c, name, type) < 0) return R_OOM;
+    return R_SUSPEND;
+  }
+  if (m->ans.ms == 0 && !m->ans.cached) m->ans.ms = now_ms() - t0;
+  m->name = name;
+  m->type = type;
+  c->nmemo++;
+  *ans = &m->ans;
+  return R_PASS;
+}
+
+/* records of the asked type in an answer */
+static int count_type(const spfk_answer *a, int type) {
+  int i, k = 0;
+  for (i = 0; i < a->n; i++) if (a->rr[i].type == type) k++;
+  return k;
+}
+
+static int is_dns_error(const spfk_answer *a) {
+  return a->rcode != SPFK_RC_NOERROR && a->rcode != SPFK_RC_NXDOMAIN;
+}
+
+/* Counts a void lookup for a mechanism's answer; R_PASS or R_PERMERROR. */
+static int count_void(check *c, const spfk_answer *a, int type, const char *name) {
+  if (a->rcode == SPFK_RC_NXDOMAIN || (a->rcode == SPFK_RC_NOERROR && count_type(a, type) == 0)) {
+    c->void_lookups++;
+    if (c->void_lookups > c->max_void)
+      return problem(c, R_PERMERROR, "too-many-void-lookups",
+                     "more than %d void DNS lookups (last: %s %s)", c->max_void,
+                     name, spfk_type_name(type));
+  }
+  return R_PASS;
+}
+
+static int temperror(check *c, const spfk_answer *a, const char *name, int type) {
+  return problem(c, R_TEMPERROR, "dns",
+                 "DNS %s for %s %s", spfk_rcode_name(a->rcode), name,
+                 spfk_type_name(type));
+}
+
+/* ---- macros ------------------------------------------------------------ */
+
+static int validated_ptrs(check *c, const char ***names, int *n, int count_voids);
+
+static const char *get_p(void *ud, int *status) {
+  check *c = ud;
+  const char **names;
+  int n, r, i;
+  size_t dl;
+  if (c->p_done) { *status = 0; return c->p; }
+  r = validated_ptrs(c, &names, &n, 0);
+  if (r == R_SUSPEND) { *status = 1; return NULL; }
+  if (r == R_OOM) { *status = -2; return NULL; }
+  c->p = "unknown";
+  if (r == R_PASS && n > 0) {
+    const char *d = c->p_domain;
+    dl = strlen(d);
+    c->p = names[0];
+    for (i = 0; i < n; i++) {
+      size_t l = strlen(names[i]);
+      if (strcasecmp(names[i], d) == 0) { c->p = names[i]; break; }
+      if (l > dl && names[i][l - dl - 1] == '.' && strcasecmp(names[i] + l - dl, d) == 0) {
+        c->p = names[i];
+        break;
+      }
+    }
+  }
+  c->p_done = 1;
+  *status = 0;
+  return c->p;
+}
+
+/* expands a domain-spec (NULL: the current domain) into *out */
+static int expand_domain(check *c, const char *domain, const char *spec, size_t n,
+                         int mode, char **out) {
+  spfk_macro_ctx m;
+  size_t outlen;
+  const char *why;
+  int r;
+  memset(&m, 0, sizeof m);
+  m.sender = c->sender; m.sender_len = c->sender_len;
+  m.local = c->local; m.local_len = c->local_len;
+  m.sdomain = c->sdomain; m.sdomain_len = c->sdomain_len;
+  m.domain = domain; m.domain_len = strlen(domain);
+  m.ip = &c->ip;
+  m.helo = c->helo; m.helo_len = c->helo_len;
+  m.receiver = c->receiver;
+  m.now = c->now;
+  m.get_p = get_p;
+  m.p_ud = c;
+  if (!c->p_done) c->p_domain = domain;
+  r = spfk_expand(c->a, &m, spec, n, mode, out, &outlen, &why);
+  if (r == 1) return R_SUSPEND;
+  if (r == -2) return R_OOM;
+  if (r < 0) return problem(c, R_PERMERROR, "bad-macro", "%s", why);
+  return R_PASS;
+}
+
+/* ---- mechanisms ---------------------------------------------------------- */
+
+static int match_addrs(check *c, const spfk_answer *a, int cidr) {
+  int i, type = c->ip.family == 4 ? SPFK_T_A : SPFK_T_AAAA;
+  int bits = cidr >= 0 ? cidr : (c->ip.family == 4 ? 32 : 128);
+  for (i = 0; i < a->n; i++)
+    if (a->rr[i].type == type && spfk_ip_match(a->rr[i].u.addr, c->ip.b, bits)) return 1;
+  return 0;
+}
+
+static void reverse_name(const spfk_ip *ip, char *out, size_t n) {
+  if (ip->family == 4) {
+    snprintf(out, n, "%u.%u.%u.%u.in-addr.arpa", ip->b[3], ip->b[2], ip->b[1], ip->b[0]);
+  } else {
+    static const char hex[] = "0123456789abcdef";
+    size_t k = 0;
+    int i;
+    for (i = 15; i >= 0; i--) {
+      out[k++] = hex[ip->b[i] & 15]; out[k++] = '.';
+      out[k++] = hex[ip->b[i] >> 4]; out[k++] = '.';
+    }
+    snprintf(out + k, n - k, "ip6.arpa");
+  }
+}
+
+/* RFC 7208 5.5: the validated names of the client IP. DNS errors on the
+ * PTR query give no names; errors on the address queries skip the name. */
+static int validated_ptrs(check *c, const char ***names, int *n, int count_voids) {
+  char rev[80];
+  const spfk_answer *pa;
+  const char **out;
+  int i, k = 0, used = 0, r, suspended = 0;
+  int atype = c->ip.family == 4 ? SPFK_T_A : SPFK_T_AAAA;
+  *n = 0;
+  reverse_name(&c->ip, rev, sizeof rev);
+  r = lookup(c, rev, SPFK_T_PTR, &pa);
+  if (r != R_PASS) return r;
+  if (count_voids && (r = count_void(c, pa, SPFK_T_PTR, rev)) != R_PASS) return r;
+  if (is_dns_error(pa)) return R_PASS;
+  out = spfk_alloc(c->a, sizeof(char *) * (size_t)(pa->n ? pa->n : 1));
+  if (!out) return R_OOM;
+  for (i = 0; i < pa->n && used < c->max_ptr; i++) {
+    const spfk_answer *aa;
+    if (pa->rr[i].type != SPFK_T_PTR) continue;
+    used++;
+    r = lookup(c, pa->rr[i].u.host, atype, &aa);
+    if (r == R_SUSPEND) { suspended = 1; continue; }
+    if (r != R_PASS) return r;
+    if (count_voids && (r = count_void(c, aa, atype, pa->rr[i].u.host)) != R_PASS) return r;
+    if (!is_dns_error(aa) && match_addrs(c, aa, -1)) out[k++] = pa->rr[i].u.host;
+  }
+  if (suspended) return R_SUSPEND;
+  *names = out;
+  *n = k;
+  return R_PASS;
+}
+
+static int check_host(check *c, const char *domain, int depth, int *lookups_here);
+
+/* Fetches and selects the SPF record of domain (RFC 7208 4.4, 4.5).
+ * R_PASS with *rec set, R_NONE, R_PERMERROR, R_TEMPERROR, R_SUSPEND, R_OOM. */
+static int get_record(check *c, const char *domain, int count_voids,
+                      const char **text, size_t *len) {
+  const spfk_answer *a;
+  int i, j, found = 0, r = lookup(c, domain, SPFK_T_TXT, &a);
+  if (r != R_PASS) return r;
+  if (count_voids && (r = count_void(c, a, SPFK_T_TXT, domain)) != R_PASS) return r;
+  if (a->rcode == SPFK_RC_NXDOMAIN) return R_NONE;
+  if (is_dns_error(a)) return temperror(c, a, domain, SPFK_T_TXT);
+  for (i = 0; i < a->n; i++) {
+    const spfk_rr *rr = &a->rr[i];
+    spfk_buf b;
+    if (rr->type != SPFK_T_TXT) continue;
+    spfk_buf_init(&b, c->a);
+    for (j = 0; j < rr->u.txt.n; j++) spfk_buf_add(&b, rr->u.txt.s[j], rr->u.txt.len[j]);
+    if (b.oom) return R_OOM;
+    if (!b.p) continue;
+    if (!spfk_is_spf(b.p, b.len)) continue;
+    if (++found > 1)
+      return problem(c, R_PERMERROR, "multiple-records",
+                     "%s publishes more than one SPF record", domain);
+    *text = b.p;
+    *len = b.len;
+  }
+  return found ? R_PASS : R_NONE;
+}
+
+static int count_term(check *c, const spfk_term *t) {
+  if (++c->lookups > c->max_lookups)
+    return problem(c, R_PERMERROR, "too-many-lookups",
+                   "more than %d DNS-querying terms (at '%.*s')", c->max_lookups,
+                   (int)(t->text_len > 100 ? 100 : t->text_len), t->text);
+  return R_PASS;
+}
+
+/* evaluates one mechanism: R_PASS (match), R_NONE (no match), or an error */
+static int eval_term(check *c, const spfk_term *t, const char *domain, int depth) {
+  char *target = (char *)domain;
+  const spfk_answer *a;
+  int r, atype = c->ip.family == 4 ? SPFK_T_A : SPFK_T_AAAA;
+  switch (t->mech) {
+  case SPFK_M_ALL: return R_PASS;
+  case SPFK_M_IP4:
+    return c->ip.family == 4 && spfk_ip_match(t->addr, c->ip.b, t->cidr4 >= 0 ? t->cidr4 : 32)
+           ? R_PASS : R_NONE;
+  case SPFK_M_IP6:
+    return c->ip.family == 6 && spfk_ip_match(t->addr, c->ip.b, t->cidr6 >= 0 ? t->cidr6 : 128)
+           ? R_PASS : R_NONE;
+  default: break;
+  }
+  if ((r = count_term(c, t)) != R_PASS) return r;
+  if (t->domain) {
+    r = expand_domain(c, domain, t->domain, t->domain_len, SPFK_EXPAND_DOMAIN, &target);
+    if (r != R_PASS) return r;
+    if (!*target) return problem(c, R_PERMERROR, "bad-domain", "'%.*s' expands to an empty domain",
+                                 (int)t->text_len, t->text);
+  }
+  switch (t->mech) {
+  case SPFK_M_INCLUDE: {
+    int sub = 0;
+    r = check_host(c, target, depth + 1, &sub);
+    switch (r) {
+    case R_PASS: return R_PASS;
+    case R_FAIL: case R_SOFTFAIL: case R_NEUTRAL:
+      c->match_term = NULL;   /* what matched inside does not count */
+      return R_NONE;
+    case R_NONE:
+      return problem(c, R_PERMERROR, "include-no-record",
+                     "included domain %s has no SPF record", target);
+    default: return r;
+    }
+  }
+  case SPFK_M_A:
+  case SPFK_M_EXISTS: {
+    int type = t->mech == SPFK_M_EXISTS ? SPFK_T_A : atype;
+    r = lookup(c, target, type, &a);
+    if (r != R_PASS) return r;
+    if (is_dns_error(a)) return temperror(c, a, target, type);
+    if ((r = count_void(c, a, type, target)) != R_PASS) return r;
+    if (t->mech == SPFK_M_EXISTS) return count_type(a, SPFK_T_A) ? R_PASS : R_NONE;
+    return match_addrs(c, a, c->ip.family == 4 ? t->cidr4 : t->cidr6) ? R_PASS : R_NONE;
+  }
+  case SPFK_M_MX: {
+    int i, nmx = 0, suspended = 0, matched = 0;
+    r = lookup(c, target, SPFK_T_MX, &a);
+    if (r != R_PASS) return r;
+    if (is_dns_error(a)) return temperror(c, a, target, SPFK_T_MX);
+    if ((r = count_void(c, a, SPFK_T_MX, target)) != R_PASS) return r;
+    nmx = count_type(a, SPFK_T_MX);
+    if (nmx > c->max_mx)
+      return problem(c, R_PERMERROR, "too-many-mx",
+                     "%s has %d MX records (more than %d)", target, nmx, c->max_mx);
+    /* ask every exchange's addresses (together in deferred mode) */
+    for (i = 0; i < a->n; i++) {
+      const spfk_answer *aa;
+      if (a->rr[i].type != SPFK_T_MX) continue;
+      r = lookup(c, a->rr[i].u.mx.host, atype, &aa);
+      if (r == R_SUSPEND) { suspended = 1; continue; }
+      if (r != R_PASS) return r;
+      if (suspended) continue;
+      if (is_dns_error(aa)) return temperror(c, aa, a->rr[i].u.mx.host, atype);
+      if ((r = count_void(c, aa, atype, a->rr[i].u.mx.host)) != R_PASS) return r;
+      if (match_addrs(c, aa, c->ip.family == 4 ? t->cidr4 : t->cidr6)) { matched = 1; break; }
+    }
+    if (suspended) return R_SUSPEND;
+    return matched ? R_PASS : R_NONE;
+  }
+  case SPFK_M_PTR: {
+    const char **names;
+    int n, i;
+    size_t tl = strlen(target);
+    r = validated_ptrs(c, &names, &n, 1);
+    if (r != R_PASS) return r;
+    for (i = 0; i < n; i++) {
+      size_t l = strlen(names[i]);
+      if (strcasecmp(names[i], target) == 0) return R_PASS;
+      if (l > tl && names[i][l - tl - 1] == '.' && strcasecmp(names[i] + l - tl, target) == 0)
+        return R_PASS;
+    }
+    return R_NONE;
+  }
+  }
+  return R_NONE;
+}
+
+static int qual_result(char q) {
+  switch (q) {
+  case '-': return R_FAIL;
+  case '~': return R_SOFTFAIL;
+  case '?': return R_NEUTRAL;
+  default: return R_PASS;
+  }
+}
+
+/* RFC 7208 6.2: the explanation of a fail, from exp=; failures are ignored */
+static int explain(check *c, const spfk_record *rec, const char *domain) {
+  const spfk_mod *md = &rec->mods[rec->exp];
+  char *target, *text;
+  const spfk_answer *a;
+  const spfk_rr *found = NULL;
+  const char *why;
+  spfk_macro_ctx m;
+  spfk_buf b;
+  size_t outlen;
+  int r, i, j;
+  const char *saved = c->problem, *saved_code = c->problem_code;
+  r = expand_domain(c, domain, md->value, md->value_len, SPFK_EXPAND_DOMAIN, &target);
+  if (r == R_SUSPEND || r == R_OOM) return r;
+  if (r != R_PASS || !*target) {   /* a bad exp= is ignored (RFC 7208 6.2) */
+    c->problem = saved;
+    c->problem_code = saved_code;
+    return R_PASS;
+  }
+  r = lookup(c, target, SPFK_T_TXT, &a);
+  if (r != R_PASS) return r;
+  if (a->rcode != SPFK_RC_NOERROR || count_type(a, SPFK_T_TXT) != 1) return R_PASS;
+  for (i = 0; i < a->n; i++) if (a->rr[i].type == SPFK_T_TXT) found = &a->rr[i];
+  spfk_buf_init(&b, c->a);
+  for (j = 0; j < found->u.txt.n; j++) spfk_buf_add(&b, found->u.txt.s[j], found->u.txt.len[j]);
+  if (b.oom) return R_OOM;
+  if (!b.p) return R_PASS;
+  if (spfk_check_macro_string(b.p, b.len, 0, 1, &why)) return R_PASS;
+  memset(&m, 0, sizeof m);
+  m.sender = c->sender; m.sender_len = c->sender_len;
+  m.local = c->local; m.local_len = c->local_len;
+  m.sdomain = c->sdomain; m.sdomain_len = c->sdomain_len;
+  m.domain = domain; m.domain_len = strlen(domain);
+  m.ip = &c->ip;
+  m.helo = c->helo; m.helo_len = c->helo_len;
+  m.receiver = c->receiver;
+  m.now = c->now;
+  m.get_p = get_p;
+  m.p_ud = c;
+  r = spfk_expand(c->a, &m, b.p, b.len, SPFK_EXPAND_EXP, &text, &outlen, &why);
+  if (r == 1) return R_SUSPEND;
+  if (r == -2) return R_OOM;
+  if (r == 0) c->explanation = text;
+  return R_PASS;
+}
+
+/* check_host(domain) at include depth `depth` */
+static int check_host(check *c, const char *domain, int depth, int *unused) {
+  const char *text;
+  size_t len;
+  spfk_record rec;
+  spfk_error err;
+  int r, i;
+  (void)unused;
+  if (depth > MAX_DEPTH)
+    return problem(c, R_PERMERROR, "too-deep", "include/redirect nesting deeper than %d", MAX_DEPTH);
+  for (;;) {   /* one iteration per record of a redirect chain */
+    r = get_record(c, domain, depth > 0 || c->record != NULL, &text, &len);
+    if (r != R_PASS) return r;
+    if (depth == 0 && !c->record) c->record = text;
+    r = spfk_parse(c->a, text, len, &rec, &err);
+    if (r == -2) return R_OOM;
+    if (r < 0) {
+      r = problem(c, R_PERMERROR, err.code, "%s (record of %s)", err.message, domain);
+      if (!c->problem_pos) c->problem_pos = err.position;
+      return r;
+    }
+    for (i = 0; i < rec.nterms; i++) {
+      const spfk_term *t = &rec.terms[i];
+      r = eval_term(c, t, domain, depth);
+      if (r == R_NONE) continue;
+      if (r != R_PASS) return r;
+      r = qual_result(t->qual);
+      if (depth == 0) c->mechanism = spfk_memdup(c->a, t->text, t->text_len);
+      if (!c->match_term) {   /* the deepest matching term */
+        c->match_term = spfk_memdup(c->a, t->text, t->text_len);
+        c->match_domain = domain;
+      }
+      if (r == R_FAIL && depth == 0 && rec.exp >= 0) {
+        int e = explain(c, &rec, domain);
+        if (e == R_SUSPEND || e == R_OOM) return e;
+      }
+      return r;
+    }
+    if (rec.redirect < 0) return R_NEUTRAL;
+    {
+      const spfk_mod *md = &rec.mods[rec.redirect];
+      spfk_term pseudo;
+      char *target;
+      memset(&pseudo, 0, sizeof pseudo);
+      pseudo.text = md->text; pseudo.text_len = md->text_len;
+      if ((r = count_term(c, &pseudo)) != R_PASS) return r;
+      r = expand_domain(c, domain, md->value, md->value_len, SPFK_EXPAND_DOMAIN, &target);
+      if (r != R_PASS) return r;
+      if (!*target || !name_ok(target) || !strchr(target, '.'))
+        return problem(c, R_PERMERROR, "redirect-no-record",
+                       "redirect target '%s' is not a valid domain", target);
+      r = get_record(c, target, 1, &text, &len);
+      if (r == R_NONE)
+        return problem(c, R_PERMERROR, "redirect-no-record",
+                       "redirect domain %s has no SPF record", target);
+      if (r != R_PASS) return r;
+      domain = target;
+      if (++depth > MAX_DEPTH)
+        return problem(c, R_PERMERROR, "too-deep", "redirect chain longer than %d", MAX_DEPTH);
+      /* evaluate the target at the same include depth: loop again */
+      depth--;
+      c->match_term = NULL;
+      continue;
+    }
+  }
+}
+
+/* RFC 7208 4.3: a malformed domain gives none without any query */
+static int domain_ok(const char *d, size_t n) {
+  size_t i, lab = 0, labels = 0;
+  if (n && d[n - 1] == '.') n--;
+  if (n == 0 || n > 253 || d[0] == '[') return 0;
+  for (i = 0; i < n; i++) {
+    if (d[i] == '.') {
+      if (lab == 0) return 0;
+      lab = 0; labels++;
+    } else if (++lab > 63) return 0;
+  }
+  if (lab == 0) return 0;
+  return labels >= 1;   /* at least two labels */
+}
+
+/* ---- Lua binding -------------------------------------------------------- */
+
+static const char *optfield(lua_State *L, int t, const char *k, size_t *n) {
+  const char *s;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); if (n) *n = 0; return NULL; }
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "spfkit.check: '%s' must be a string", k);
+  s = lua_tolstring(L, -1, n);
+  lua_pop(L, 1);   /* still referenced by the options table */
+  return s;
+}
+
+static int optint(lua_State *L, int t, const char *k, int def, int max) {
+  lua_Integer v;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
+  if (!lua_isnumber(L, -1)) luaL_error(L, "spfkit.check: limits.%s must be a number", k);
+  v = lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  if (v < 0 || v > max) luaL_error(L, "spfkit.check: limits.%s out of range", k);
+  return (int)v;
+}
+
+static void push_trace(lua_State *L, const check *c) {
+  int i, j, k;
+  lua_createtable(L, c->nmemo, 0);
+  for (i = 0; i < c->nmemo; i++) {
+    const memo *m = &c->memo[i];
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, m->name);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, spfk_type_name(m->type));
+    lua_setfield(L, -2, "type");
+    lua_pushstring(L, spfk_rcode_name(m->ans.rcode));
+    lua_setfield(L, -2, "rcode");
+    lua_newtable(L);
+    for (j = 0, k = 0; j < m->ans.n; j++) {
+      if (m->ans.rr[j].type != m->type) continue;
+      spfk_push_rr(L, &m->ans.rr[j]);
+      lua_getfield(L, -1, "data");
+      lua_remove(L, -2);
+      lua_rawseti(L, -2, ++k);
+    }
+    lua_setfield(L, -2, "answers");
+    lua_pushnumber(L, m->ans.ms);
+    lua_setfield(L, -2, "ms");
+    if (m->ans.cached) {
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "cached");
+    }
+    lua_rawseti(L, -2, i + 1);
+  }
+}
+
+/* core.check(opts) -> result table | nil, err
+ * opts: ip, sender, helo, dns (a source userdata), receiver, now,
+ *       default_explanation, limits = { lookups, void_lookups, mx, ptr }
+ * The result has .missing = { {name=, type=}, ... } when the source is
+ * deferred and answers are missing. */
+static int l_check(lua_State *L) {
+  check c;
+  size_t iplen, sl, hl;
+  const char *ipstr, *sender, *helo, *at, *domain;
+  int r, dummy = 0, i;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  memset(&c, 0, sizeof c);
+  ipstr = optfield(L, 1, "ip", &iplen);
+  sender = optfield(L, 1, "sender", &sl);
+  helo = optfield(L, 1, "helo", &hl);
+  c.receiver = optfield(L, 1, "receiver", NULL);
+  c.default_exp = optfield(L, 1, "default_explanation", NULL);
+  lua_getfield(L, 1, "now");
+  c.now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : (long long)time(NULL);
+  lua_pop(L, 1);
+  lua_getfield(L, 1, "dns");
+  if (!lua_isnil(L, -1)) {
+    c.src = spfk_tosource(L, -1);
+    if (!c.src) return luaL_error(L, "spfkit.check: 'dns' is not a DNS source");
+  }
+  lua_pop(L, 1);   /* the options table keeps it alive */
+  c.max_lookups = 10; c.max_void = 2; c.max_mx = 10; c.max_ptr = 10;
+  lua_getfield(L, 1, "limits");
+  if (lua_istable(L, -1)) {
+    int t = lua_gettop(L);
+    c.max_lookups = optint(L, t, "lookups", 10, 1000);
+    c.max_void = optint(L, t, "void_lookups", 2, 1000);
+    c.max_mx = optint(L, t, "mx", 10, 1000);
+    c.max_ptr = optint(L, t, "ptr", 10, 1000);
+  }
+  lua_pop(L, 1);
+
+  if (!ipstr || !spfk_parse_ip(ipstr, iplen, &c.ip)) {
+    lua_pushnil(L);
+    spfk_push_error(L, "bad-ip", "ip must be an IPv4 or IPv6 address", 0);
+    return 2;
+  }
+  c.a = spfk_arena_push(L);
+  if (!helo) { helo = ""; hl = 0; }
+  at = sender ? memchr(sender, '@', sl) : NULL;
+  if (at) { const char *p; for (p = sender + sl - 1; p >= sender; p--) if (*p == '@') { at = p; break; } }
+  if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
+    /* HELO identity: postmaster@helo */
+    if (hl == 0) {
+      lua_pushnil(L);
+      spfk_push_error(L, "bad-sender", "no sender domain and no HELO name to check", 0);
+      return 2;
+    }
+    c.local = "postmaster"; c.local_len = 10;
+    c.sdomain = helo; c.sdomain_len = hl;
+    {
+      char *s = spfk_alloc(c.a, hl + 12);
+      if (!s) return luaL_error(L, "spfkit: out of memory");
+      memcpy(s, "postmaster@", 11);
+      memcpy(s + 11, helo, hl);
+      s[hl + 11] = '\0';
+      c.sender = s; c.sender_len = hl + 11;
+    }
+    lua_pushliteral(L, "helo");
+  } else {
+    c.sender = sender; c.sender_len = sl;
+    if (at) {
+      c.local = sender; c.local_len = (size_t)(at - sender);
+      c.sdomain = at + 1; c.sdomain_len = sl - c.local_len - 1;
+    } else {
+      c.sdomain = sender; c.sdomain_len = sl;
+    }
+    if (c.local_len == 0) { c.local = "postmaster"; c.local_len = 10; }
+    lua_pushliteral(L, "mailfrom");
+  }
+  c.helo = helo; c.helo_len = hl;
+  {
+    char *d = spfk_memdup(c.a, c.sdomain, c.sdomain_len);
+    size_t dl = c.sdomain_len;
+    if (!d) return luaL_error(L, "spfkit: out of memory");
+    if (dl && d[dl - 1] == '.') d[dl - 1] = '\0';
+    domain = d;
+  }
+  if (memchr(c.sdomain, '\0', c.sdomain_len) || !domain_ok(c.sdomain, c.sdomain_len)) {
+    r = R_NONE;
+    problem(&c, R_NONE, "bad-domain", "'%s' is not a valid domain name", domain);
+  } else {
+    r = check_host(&c, domain, 0, &dummy);
+  }
+  if (r == R_OOM) return luaL_error(L, "spfkit: out of memory");
+
+  lua_createtable(L, 0, 16);
+  lua_insert(L, -2);
+  lua_setfield(L, -2, "identity");
+  if (r == R_SUSPEND) {
+    lua_createtable(L, c.nmissing, 0);
+    for (i = 0; i < c.nmissing; i++) {
+      lua_createtable(L, 0, 2);
+      lua_pushstring(L, c.missing[i].name);
+      lua_setfield(L, -2, "name");
+      lua_pushstring(L, spfk_type_name(c.missing[i].type));
+      lua_setfield(L, -2, "type");
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "missing");
+    return 1;
+  }
+  lua_pushstring(L, result_names[r]);
+  lua_setfield(L, -2, "result");
+  lua_pushstring(L, domain);
+  lua_setfield(L, -2, "domain");
+  if (r == R_FAIL) {
+    const char *e = c.explanation ? c.explanation : c.default_exp;
+    if (e) { lua_pushstring(L, e); lua_setfield(L, -2, "explanation"); }
+  }
+  if (c.mechanism) { lua_pushstring(L, c.mechanism); lua_setfield(L, -2, "mechanism"); }
+  if (c.match_term) {
+    lua_pushstring(L, c.match_term); lua_setfield(L, -2, "matched_term");
+    lua_pushstring(L, c.match_domain); lua_setfield(L, -2, "matched_domain");
+  }
+  if (c.record) { lua_pushstring(L, c.record); lua_setfield(L, -2, "record"); }
+  if (c.problem && (r == R_PERMERROR || r == R_TEMPERROR || r == R_NONE)) {
+    lua_pushstring(L, c.problem); lua_setfield(L, -2, "problem");
+    lua_pushstring(L, c.problem_code); lua_setfield(L, -2, "problem_code");
+    if (c.problem_pos) { lua_pushinteger(L, (lua_Integer)c.problem_pos); lua_setfield(L, -2, "problem_position"); }
+  }
+  lua_pushinteger(L, c.lookups);
+  lua_setfield(L, -2, "lookups");
+  lua_pushinteger(L, c.void_lookups);
+  lua_setfield(L, -2, "void_lookups");
+  {
+    char buf[64];
+    spfk_format_ip(&c.ip, buf, sizeof buf);
+    lua_pushstring(L, buf);
+    lua_setfield(L, -2, "ip");
+  }
+  lua_pushlstring(L, c.sender, c.sender_len);
+  lua_setfield(L, -2, "sender");
+  push_trace(L, &c);
+  lua_setfield(L, -2, "trace");
+  return 1;
+}
+
+void spfkit_open_check(lua_State *L) {
+  lua_pushcfunction(L, l_check);
+  lua_setfield(L, -2, "check");
+}

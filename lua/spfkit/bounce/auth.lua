@@ -1,0 +1,138 @@
+--- What a receiving server said about authentication (SPF, DKIM, DMARC,
+-- reverse DNS), read from a one-line diagnostic. Covers Gmail's wordings
+-- (5.7.25/5.7.26/5.7.27, "SPF check for [d] did not pass with ip: [ip]",
+-- "SPF [d] with ip: [ip] = did not pass", the DMARC sentence), Microsoft's
+-- 5.7.509/5.7.515, GoDaddy's "not allowed to send from <d> per it's SPF
+-- Record", Exim-era "Bad SPF records for [d:ip]" and Mail.ru's DMARC text.
+-- @module spfkit.bounce.auth
+local text = require "spfkit.bounce.text"
+
+local M = {}
+
+local find, lower, match = string.find, string.lower, string.match
+
+local DOM = "([%w%-_%.]+%.[%w%-_]+)"
+local IPC = "([%x:%.]+)"
+
+-- result words ("pass", "fail", "did not pass", "none") to a result
+local function result_word(w)
+  if not w then return nil end
+  w = lower(w)
+  if find(w, "not", 1, true) or find(w, "fail", 1, true) then return "fail" end
+  if find(w, "pass", 1, true) then return "pass" end
+  if find(w, "none", 1, true) then return "none" end
+  if find(w, "softfail", 1, true) then return "softfail" end
+  return w
+end
+
+--- Extract authentication facts from a diagnostic.
+-- @tparam ?string diag the remote server's text (one line)
+-- @treturn ?table `{domain=, ip=, spf=, dkim=, dmarc=, kind=}` or nil when
+--   the text says nothing about authentication
+function M.extract(diag)
+  if not diag or diag == "" then return nil end
+  local l = lower(diag)
+  if not (find(l, "spf", 1, true) or find(l, "dkim", 1, true) or find(l, "dmarc", 1, true)
+          or find(l, "ptr", 1, true) or find(l, "authenticat", 1, true)
+          or find(l, "reverse dns", 1, true)) then
+    return nil
+  end
+  local a = {}
+  local d, ip
+
+  -- Gmail: "SPF check for [d] did not pass with ip: [ip]" (also "does not pass")
+  d, ip = match(l, "spf check for %[?" .. DOM .. "%]?%s+do[a-z]*%s+not%s+pass%s+with%s+ip:?%s*%[?" .. IPC)
+  if d then a.domain, a.ip, a.spf = d, ip, "fail" end
+  -- Gmail: "SPF [d] with ip: [ip] = did not pass"
+  if not a.domain then
+    local r
+    d, ip, r = match(l, "spf%s*%[" .. DOM .. "%]%s*with%s+ip:?%s*%[" .. IPC .. "%]%s*=%s*([%a ]-pass)")
+    if d then a.domain, a.ip, a.spf = d, ip, result_word(r) end
+  end
+  -- Gmail: "The MAIL FROM domain [d] has an SPF record with a hard fail
+  -- policy (-all) but it fails to pass SPF checks with the ip: [ip]"
+  if not a.domain then
+    d = match(l, "mail from domain %[?" .. DOM .. "%]? has an spf record")
+    if d then
+      a.domain, a.spf, a.kind = d, "fail", "spf"
+      a.ip = match(l, "spf checks with the ip:?%s*%[?" .. IPC)
+    end
+  end
+  -- GoDaddy (via Office 365): "192.0.2.1 is not allowed to send from <d> per it's SPF Record"
+  if not a.domain then
+    ip, d = match(l, IPC .. " is not allowed to send from <?" .. DOM .. ">? per it'?s spf record")
+    if d then a.domain, a.ip, a.spf, a.kind = d, ip, "fail", "spf" end
+  end
+  -- Exim-era: "Bad SPF records for [d:ip]"
+  if not a.domain then
+    d, ip = match(l, "bad spf records? for %[" .. "([^:%]%s]+):([^%]%s]+)%]")
+    if d then a.domain, a.ip, a.spf, a.kind = d, ip, "fail", "spf" end
+  end
+  -- Gmail DMARC: "Unauthenticated email from d is not accepted due to domain's DMARC policy"
+  if not a.domain then
+    d = match(l, "unauthenticated email from " .. DOM .. " is not accepted due to")
+    if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
+  end
+  -- Microsoft 5.7.509: "sending domain [D] does not pass DMARC verification"
+  if not a.domain then
+    d = match(l, "sending domain %[?" .. DOM .. "%]? does not pass dmarc")
+    if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
+  end
+  -- Microsoft 5.7.515: "sending domain D doesn't meet the required authentication level"
+  if not a.domain then
+    d = match(l, "sending domain %[?" .. DOM .. "%]? doesn'?t meet the required authentication level")
+    if d then a.domain, a.kind = d, "auth-level" end
+  end
+  -- Mail.ru: "not accepted due to domain (d) owner DMARC policy"
+  if not a.domain then
+    d = match(l, "due to domain %(" .. DOM .. "%) owner dmarc policy")
+    if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
+  end
+  -- Gmail 5.7.25: "[ip] The IP address sending this message does not have a PTR record"
+  if find(l, "ptr record", 1, true) or find(l, "reverse dns", 1, true) then
+    ip = match(l, "%[" .. IPC .. "%]%s*the ip address sending this message")
+      or match(l, "ip=%[?" .. IPC) or match(l, "ip address " .. IPC .. " ")
+    if not a.domain and not a.ip then a.kind = "ptr" end
+    a.ip = a.ip or ip
+  end
+
+  -- per-method results where the text states them
+  if not a.dkim then
+    if find(l, "dkim checks did not pass", 1, true) or match(l, "dkim%s*=%s*did not pass") then
+      a.dkim = "fail"
+    else
+      local w = match(l, "dkim%s*=%s*(%a+)")
+      if w then a.dkim = result_word(w) end
+    end
+  end
+  if not a.spf then
+    local w = match(l, "spf%s*=%s*(%a+)")
+    if w then a.spf = result_word(w) end
+  end
+  if not a.dmarc then
+    local w = match(l, "dmarc%s*=%s*(%a+)")
+    if w then a.dmarc = result_word(w) end
+  end
+  if not a.kind then
+    if a.spf and a.dkim then a.kind = "spf-dkim"
+    elseif a.spf then a.kind = "spf"
+    elseif a.dkim then a.kind = "dkim"
+    elseif a.dmarc then a.kind = "dmarc"
+    elseif find(l, "multiple authentication checks failed", 1, true)
+        or find(l, "sender is unauthenticated", 1, true) or find(l, "mail is unauthenticated", 1, true)
+        or find(l, "must authenticate", 1, true) then
+      a.kind = "unauthenticated"
+    elseif find(l, "isn't aligned", 1, true) or find(l, "not aligned", 1, true) then
+      a.kind = "alignment"
+    end
+  end
+  if a.spf and a.dkim and a.kind == nil then a.kind = "spf-dkim" end
+  if a.kind == "spf" and a.dkim then a.kind = "spf-dkim" end
+
+  a.domain = text.domain(a.domain)
+  a.ip = text.ip(a.ip)
+  if not (a.domain or a.ip or a.spf or a.dkim or a.dmarc or a.kind) then return nil end
+  return a
+end
+
+return M

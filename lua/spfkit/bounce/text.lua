@@ -1,0 +1,164 @@
+--- Text helpers for bounce parsing: trimming, SMTP reply clean-up,
+-- enhanced status codes, addresses. All linear in their input.
+-- @module spfkit.bounce.text
+local M = {}
+
+local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub,
+  string.lower, string.match
+
+--- Trim surrounding whitespace.
+-- @tparam string s
+-- @treturn string
+function M.trim(s)
+  local i = find(s, "%S")
+  if not i then return "" end
+  return match(s, "^.*%S", i) or ""
+end
+
+--- Fold all runs of whitespace (newlines included) into single spaces.
+-- @tparam string s
+-- @treturn string
+function M.fold(s)
+  return M.trim((gsub(s, "%s+", " ")))
+end
+
+local function esc(s) return (gsub(s, "%p", "%%%0")) end
+
+--- Is `code` a plausible enhanced status code (RFC 3463)?
+-- @tparam string code
+-- @treturn boolean
+function M.valid_status(code)
+  local c, s, d = match(code or "", "^(%d)%.(%d%d?%d?)%.(%d%d?%d?)$")
+  if not c then return false end
+  return (c == "2" or c == "4" or c == "5") and tonumber(s) <= 7 and tonumber(d) <= 999
+end
+
+--- Find the first enhanced status code in free text (not part of an IP
+-- address or a version number).
+-- @tparam string s
+-- @tparam[opt] number init start position
+-- @treturn ?string code
+-- @treturn ?number position
+function M.find_status(s, init)
+  local pos = init or 1
+  while true do
+    local i, j, code = find(s, "([245]%.%d%d?%d?%.%d%d?%d?)", pos)
+    if not i then return nil end
+    local prev = i > 1 and byte(s, i - 1) or 32
+    local nxt, nxt2 = byte(s, j + 1), byte(s, j + 2)
+    local prev_ok = not (prev == 46 or (prev >= 48 and prev <= 57))
+    local next_ok = not nxt or not ((nxt >= 48 and nxt <= 57)
+      or (nxt == 46 and nxt2 and nxt2 >= 48 and nxt2 <= 57))
+    if prev_ok and next_ok and M.valid_status(code) then return code, i end
+    pos = i + 1
+  end
+end
+
+--- Whether a status code is a generic one (`X.0.0`).
+-- @tparam ?string code
+-- @treturn boolean
+function M.generic_status(code)
+  return code == nil or match(code, "^%d%.0%.0$") ~= nil
+end
+
+--- Clean an SMTP reply into one line: continuation prefixes such as
+-- `550-5.7.26` removed (the first code pair is kept at the front), wrapped
+-- lines joined, whitespace folded.
+-- @tparam string s reply text, possibly several lines
+-- @treturn string
+function M.clean_reply(s)
+  s = M.fold(s)
+  s = gsub(s, "^#", "")
+  local code, st, rest = match(s, "^([245]%d%d)[%- ](%d%.%d%d?%d?%.%d%d?%d?)%s+(.*)$")
+  if code then
+    -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550" stutter
+    rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
+    rest = gsub(rest, "^" .. code .. "%s+", "")
+    return M.fold(code .. " " .. st .. " " .. rest)
+  end
+  code, rest = match(s, "^([245]%d%d)[%- ]%s*(.*)$")
+  if code then
+    rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
+    rest = gsub(rest, "^" .. code .. "%s+", "")
+    return M.fold(code .. " " .. rest)
+  end
+  return s
+end
+
+--- The SMTP reply code at the start of a reply.
+-- @tparam ?string s
+-- @treturn ?number
+function M.reply_code(s)
+  if not s then return nil end
+  local c = match(s, "^%s*#?([245]%d%d)[%s%-]") or match(s, "^%s*#?([245]%d%d)$")
+  return c and tonumber(c) or nil
+end
+
+--- Extract an e-mail address from a field value (`rfc822; <a@b>`, `Name <a@b>`).
+-- @tparam ?string v
+-- @treturn ?string lower-case address
+function M.address(v)
+  if not v then return nil end
+  v = gsub(v, "^%s*[%w%-]+%s*;%s*", "", 1)   -- address type ("rfc822;")
+  local a = match(v, "<%s*([^<>%s]+@[^<>%s]+)%s*>") or match(v, "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)")
+  if not a then
+    a = match(v, "<([^<>%s]+)>") or match(v, "^%s*([^<>%s]+)%s*$")
+  end
+  if not a then return nil end
+  a = gsub(a, "^mailto:", "")
+  a = gsub(a, "[%.]+$", "")
+  if a == "" then return nil end
+  return lower(a)
+end
+
+--- Lines of a text as an array (capped).
+-- @tparam string s
+-- @tparam[opt] number max
+-- @treturn table
+function M.lines(s, max)
+  max = max or 20000
+  local t, n, pos = {}, 0, 1
+  local len = #s
+  while pos <= len and n < max do
+    local e = find(s, "\n", pos, true)
+    n = n + 1
+    if e then t[n] = sub(s, pos, e - 1); pos = e + 1
+    else t[n] = sub(s, pos); pos = len + 1 end
+  end
+  return t
+end
+
+--- A valid IPv4 or IPv6 address, or nil.
+-- @tparam ?string s
+-- @treturn ?string
+function M.ip(s)
+  if not s then return nil end
+  local a, b, c, d = match(s, "^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
+  if a then
+    if tonumber(a) > 255 or tonumber(b) > 255 or tonumber(c) > 255 or tonumber(d) > 255 then return nil end
+    return s
+  end
+  s = gsub(lower(s), "^ipv6:", "")
+  if #s >= 2 and #s <= 45 and match(s, "^[%x:%.]+$") and find(s, ":", 1, true)
+     and match(s, "%x") and not find(s, ":::", 1, true) then
+    return s
+  end
+  return nil
+end
+
+--- Lower-case a domain and strip brackets and the trailing dot.
+-- @tparam ?string d
+-- @treturn ?string
+function M.domain(d)
+  if not d then return nil end
+  d = lower(d)
+  d = gsub(d, "^[%[<%(]+", "")
+  d = gsub(d, "[%]>%)%.,;:]+$", "")
+  if not match(d, "^[%w%-_%.]+$") or not find(d, ".", 1, true) then return nil end
+  return d
+end
+
+--- Escape Lua pattern magic characters.
+M.esc = esc
+
+return M

@@ -1,0 +1,166 @@
+--- spfkit: why mail bounced for SPF, and exactly what to put in DNS.
+--
+-- The public facade over the C core `spfkit.core`. Functions that take user
+-- input return `nil, err` (err = { code =, message =, position = }) or a
+-- result table with an error result; they raise only on programmer
+-- mistakes (wrong argument types, unknown options).
+-- @module spfkit
+
+local core = require "spfkit.core"
+local headers = require "spfkit.headers"
+
+local spfkit = { version = core.version }
+
+local type, pairs, pcall, error, tostring = type, pairs, pcall, error, tostring
+
+local CHECK_OPTIONS = {
+  ip = "string", sender = "string", helo = "string", dns = "userdata",
+  query = "function", limits = "table", engine = "string",
+  default_explanation = "string", receiver = "string", now = "number",
+  authserv_id = "string", max_rounds = "number",
+}
+
+local LIMITS = { lookups = true, void_lookups = true, mx = true, ptr = true }
+
+local function check_options(fname, opts, allowed)
+  if type(opts) ~= "table" then
+    error(fname .. ": expected a table of options, got " .. type(opts), 3)
+  end
+  for k, v in pairs(opts) do
+    local want = allowed[k]
+    if not want then
+      error(fname .. ": unknown option '" .. tostring(k) .. "'", 3)
+    end
+    if type(v) ~= want then
+      error(fname .. ": option '" .. k .. "' must be a " .. want .. ", got " .. type(v), 3)
+    end
+  end
+end
+
+--- Parse an SPF record.
+-- @tparam string text the record, e.g. "v=spf1 ip4:192.0.2.0/24 -all"
+-- @return record table `{ text, terms = {{qualifier, mechanism, value, domain,
+--   ip, cidr4, cidr6, position, text}, ...}, modifiers = {redirect=, exp=, ...},
+--   modifier_list, dns_terms }`, or `nil, err` with `err.code`, `err.message`
+--   and `err.position` (1-based byte offset of the offending term)
+function spfkit.parse(text)
+  if type(text) ~= "string" then
+    error("spfkit.parse: expected a string, got " .. type(text), 2)
+  end
+  return core.parse(text)
+end
+
+--- Expand an SPF macro-string (RFC 7208 section 7).
+-- @tparam string s the macro-string, e.g. "%{ir}.%{v}._spf.%{d2}"
+-- @tparam table ctx `{ ip=, sender=, helo=, domain=, receiver=, now=, p=,
+--   exp = true (explanation text: c, r, t allowed, no truncation) }`
+-- @return the expansion, or `nil, err`
+function spfkit.expand(s, ctx)
+  if type(s) ~= "string" then error("spfkit.expand: expected a string", 2) end
+  ctx = ctx or {}
+  if type(ctx) ~= "table" then error("spfkit.expand: ctx must be a table", 2) end
+  return core.expand(s, ctx)
+end
+
+--- A static DNS source (see README: zone shape).
+-- @tparam table data `{ ["name"] = { {TXT = "..."}, {A = "192.0.2.1"}, "TIMEOUT" }, ... }`
+-- @return zone userdata (with `zone:query(name, type)`), or `nil, err`
+function spfkit.zone(data)
+  if type(data) ~= "table" then
+    error("spfkit.zone: expected a table, got " .. type(data), 2)
+  end
+  return core.zone(data)
+end
+
+local ERROR_RCODES = { timeout = "TIMEOUT", network = "NETWORK" }
+
+-- Ask the caller's query function; always returns an answer table.
+local function ask(query, name, qtype)
+  local t0 = core.now_ms()
+  local ok, ans, err = pcall(query, name, qtype)
+  local ms = core.now_ms() - t0
+  if not ok then
+    return { rcode = "ERROR", records = {}, ms = ms, error = tostring(ans) }
+  end
+  if type(ans) ~= "table" then
+    local code = type(err) == "table" and err.code or err
+    return { rcode = ERROR_RCODES[code] or "ERROR", records = {}, ms = ms }
+  end
+  if ans.ms == nil then
+    local copy = {}
+    for k, v in pairs(ans) do copy[k] = v end
+    copy.ms = ms
+    ans = copy
+  end
+  return ans
+end
+
+-- Deferred mode: run the engine over an answer table, fetch what it reports
+-- missing through `query` (from Lua, so the function may yield), repeat.
+local function check_deferred(opts)
+  local store = core.answers()
+  local copts = {}
+  for k, v in pairs(opts) do copts[k] = v end
+  copts.query, copts.max_rounds = nil, nil
+  copts.dns = store
+  local max_rounds = opts.max_rounds or 100
+  for _ = 1, max_rounds do
+    local r, err = core.check(copts)
+    if not r then store:close() return nil, err end
+    if not r.missing then store:close() return r end
+    for _, q in ipairs(r.missing) do
+      local ans = ask(opts.query, q.name, q.type)
+      if not store:put(q.name, q.type, ans) then
+        store:put(q.name, q.type, { rcode = "ERROR", records = {}, ms = ans.ms })
+      end
+    end
+  end
+  store:close()
+  return { result = "temperror", problem = "DNS evaluation did not finish in "
+           .. max_rounds .. " rounds", problem_code = "too-many-rounds",
+           lookups = 0, void_lookups = 0, trace = {} }
+end
+
+--- Evaluate check_host() (RFC 7208) for a client IP and sender.
+-- @tparam table opts `{ ip =, sender =, helo =, dns = zone|resolver|cache,
+--   query = function(name, qtype) (deferred mode), limits = {lookups=10,
+--   void_lookups=2, mx=10, ptr=10}, default_explanation =, receiver =,
+--   authserv_id =, engine = "spfkit" }`
+-- @return result table `{ result, explanation, mechanism, domain, lookups,
+--   void_lookups, trace, received_spf, authentication_results, ... }`, or
+--   `nil, err` for a bad IP or sender
+function spfkit.check(opts)
+  check_options("spfkit.check", opts, CHECK_OPTIONS)
+  if opts.limits then
+    for k, v in pairs(opts.limits) do
+      if not LIMITS[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 2) end
+      if type(v) ~= "number" or v < 0 or v > 1000 or v % 1 ~= 0 then
+        error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 2)
+      end
+    end
+  end
+  if opts.engine and opts.engine ~= "spfkit" then
+    error("spfkit.check: unknown engine '" .. opts.engine .. "'", 2)
+  end
+  if opts.dns and opts.query then
+    error("spfkit.check: give either dns or query, not both", 2)
+  end
+  if opts.dns and not core.is_source(opts.dns) then
+    error("spfkit.check: dns must be a zone, resolver or cache", 2)
+  end
+  if not opts.ip then
+    return nil, { code = "bad-ip", message = "ip is required" }
+  end
+  local r, err
+  if opts.query then
+    r, err = check_deferred(opts)
+  else
+    r, err = core.check(opts)
+  end
+  if not r then return nil, err end
+  r.received_spf = headers.received_spf(r, opts)
+  r.authentication_results = headers.authentication_results(r, opts)
+  return r
+end
+
+return spfkit

@@ -1,0 +1,284 @@
+--- Minimal, defensive MIME reader for bounce parsing.
+-- Everything here runs in time linear in the input: no pattern is allowed
+-- to backtrack over unbounded text, nesting depth and the number of parts
+-- are capped, and decoded bodies are capped in size (see `LIMITS`).
+-- Line endings must already be LF (see `normalize`).
+-- @module spfkit.mime
+local charset = require "spfkit.bounce.charset"
+
+local M = {}
+
+local byte, char, find, sub, gsub, lower, match, gmatch =
+  string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match, string.gmatch
+local concat = table.concat
+
+--- Limits that keep hostile input linear.
+M.LIMITS = {
+  depth = 24,          -- nested multiparts / message/rfc822
+  parts = 512,         -- entities per message
+  headers = 1000,      -- header fields per entity
+  decode = 4 * 1024 * 1024, -- encoded bytes decoded per part
+  shallow = 1024 * 1024, -- returned messages larger than this: headers only
+}
+
+--- Convert CRLF and lone CR line endings to LF.
+-- @tparam string s raw message
+-- @treturn string
+function M.normalize(s)
+  if find(s, "\r", 1, true) then
+    s = gsub(s, "\r\n", "\n")
+    s = gsub(s, "\r", "\n")
+  end
+  return s
+end
+
+--- Split a message into header text and body at the first empty line.
+-- @tparam string s message with LF line endings
+-- @treturn string header block (without the empty line)
+-- @treturn string body
+function M.split(s)
+  if sub(s, 1, 1) == "\n" then return "", sub(s, 2) end
+  local i = find(s, "\n\n", 1, true)
+  if not i then return s, "" end
+  return sub(s, 1, i), sub(s, i + 2)
+end
+
+--- Parse a header block into fields.
+-- @tparam string text header block
+-- @treturn table list of `{name = lower-case name, value = unfolded value}`,
+--   also indexed by name (first occurrence) in `.map`
+function M.headers(text)
+  local list, map = {}, {}
+  local cur
+  local n = 0
+  for line in gmatch(text, "[^\n]+") do
+    local c = byte(line, 1)
+    if (c == 32 or c == 9) and cur then
+      cur[#cur + 1] = line
+    else
+      local name, value = match(line, "^([!-9;-~]+):[ \t]*(.*)$")
+      if name then
+        n = n + 1
+        if n > M.LIMITS.headers then break end
+        cur = { value }
+        list[n] = { name = lower(name), parts = cur }
+      end
+    end
+  end
+  for i = 1, #list do
+    local f = list[i]
+    local v = #f.parts == 1 and f.parts[1] or concat(f.parts, " ")
+    v = gsub(v, "[ \t]+", " ")
+    f.value = match(v, "^(.*%S)") or ""
+    f.parts = nil
+    if map[f.name] == nil then map[f.name] = f.value end
+  end
+  list.map = map
+  return list
+end
+
+--- Read a parameter of a structured header value (Content-Type ...).
+-- @tparam string value header value
+-- @tparam string name parameter name (lower case)
+-- @treturn ?string
+function M.param(value, name)
+  if not value then return nil end
+  local lv = lower(value)
+  local pos = 1
+  while true do
+    local s, e = find(lv, name, pos, true)
+    if not s then return nil end
+    local prev = s > 1 and sub(lv, s - 1, s - 1) or ";"
+    local rest = match(lv, "^%s*=%s*", e + 1)
+    if (prev == ";" or prev == " " or prev == "\t") and rest then
+      local vs = e + 1 + #rest
+      if sub(value, vs, vs) == '"' then
+        local q = find(value, '"', vs + 1, true)
+        return sub(value, vs + 1, (q or #value + 1) - 1)
+      end
+      return match(value, "^[^;%s]+", vs)
+    end
+    pos = e + 1
+  end
+end
+
+local B64 = {}
+do
+  local alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+  for i = 1, 64 do B64[byte(alphabet, i)] = i - 1 end
+end
+
+local function b64quad(q)
+  local a, b, c, d = byte(q, 1, 4)
+  local n = B64[a] * 262144 + B64[b] * 4096 + (B64[c] or 0) * 64 + (B64[d] or 0)
+  local x = n % 256
+  n = (n - x) / 256
+  local y = n % 256
+  return char((n - y) / 256, y, x)
+end
+
+--- Decode base64 (invalid characters are skipped, padding is optional).
+-- @tparam string s
+-- @treturn string
+function M.base64(s)
+  s = gsub(s, "[^%w%+/]", "")
+  local tail = #s % 4
+  local head = sub(s, 1, #s - tail)
+  local out = gsub(head, "....", b64quad)
+  if tail >= 2 then
+    local q = sub(s, #s - tail + 1) .. "AAA"
+    out = out .. sub(b64quad(sub(q, 1, 4)), 1, tail - 1)
+  end
+  return out
+end
+
+local function hexbyte(h) return char(tonumber(h, 16)) end
+
+--- Decode quoted-printable.
+-- @tparam string s
+-- @tparam[opt] boolean header RFC 2047 "Q" rules (underscore is a space)
+-- @treturn string
+function M.qp(s, header)
+  if header then
+    s = gsub(s, "_", " ")
+  else
+    s = gsub(s, "[ \t]+\n", "\n")
+    s = gsub(s, "=\n", "")
+  end
+  return (gsub(s, "=(%x%x)", hexbyte))
+end
+
+--- Decode RFC 2047 encoded words to UTF-8.
+-- @tparam string s header value
+-- @treturn string
+function M.decode_words(s)
+  if not s or not find(s, "=?", 1, true) then return s end
+  -- whitespace between two adjacent encoded words is dropped (RFC 2047 6.2)
+  s = gsub(s, "(%?=)%s+(=%?)", "%1%2")
+  local out = gsub(s, "=%?([^?%s]+)%?([BbQq])%?([^?%s]*)%?=", function(cs, enc, text)
+    local raw
+    if enc == "B" or enc == "b" then raw = M.base64(text) else raw = M.qp(text, true) end
+    cs = gsub(cs, "%*.*$", "") -- RFC 2231 language suffix
+    return (charset.to_utf8(raw, cs))
+  end)
+  return out
+end
+
+--- Parse a whole message into an entity tree.
+-- Entity fields: `headers` (list with `.map`), `ctype` (lower-case
+-- type/subtype), `params` helper via `param`, `body` (raw, still encoded),
+-- `parts` (for multipart), `message` (for message/rfc822 and its kin),
+-- `depth`. Never raises on bad input.
+-- @tparam string s message with LF line endings
+-- @tparam[opt] number depth
+-- @tparam[opt] table state shared counters
+-- @tparam[opt] boolean shallow read the headers only
+-- @treturn table entity
+function M.parse(s, depth, state, shallow)
+  depth = depth or 0
+  state = state or { parts = 0 }
+  state.parts = state.parts + 1
+  local htext, body = M.split(s)
+  local headers = M.headers(htext)
+  local ct = headers.map["content-type"] or "text/plain"
+  local ctype = lower(match(ct, "^%s*([%w%-%.%+]+/[%w%-%.%+]+)") or "text/plain")
+  local e = { headers = headers, ctype = ctype, ctvalue = ct, body = body, depth = depth }
+  if shallow or depth >= M.LIMITS.depth or state.parts >= M.LIMITS.parts then
+    e.truncated = true
+    return e
+  end
+  if sub(ctype, 1, 10) == "multipart/" then
+    local boundary = M.param(ct, "boundary")
+    if boundary and boundary ~= "" then
+      e.parts = M.split_multipart(body, boundary, depth, state)
+    end
+  elseif ctype == "message/rfc822" or ctype == "message/global" then
+    -- a returned message is read for its headers; only a small one is
+    -- searched further (a bounce forwarded as an attachment)
+    local inner = M.decoded(e)
+    e.message = M.parse(inner, depth + 1, state, #inner > M.LIMITS.shallow)
+  end
+  return e
+end
+
+--- Split a multipart body at its boundary and parse each part.
+-- A missing closing boundary ends the last part at the end of the body.
+-- @local
+function M.split_multipart(body, boundary, depth, state)
+  local parts = {}
+  local d = "--" .. boundary
+  local nd = "\n" .. d
+  local function next_delim(from)
+    while true do
+      local p
+      if from == 1 and sub(body, 1, #d) == d then p = 1
+      else
+        p = find(body, nd, from, true)
+        if not p then return nil end
+        p = p + 1
+      end
+      local after = p + #d
+      if sub(body, after, after + 1) == "--" or match(body, "^[ \t]*\n", after)
+         or after > #body then
+        return p
+      end
+      from = after
+    end
+  end
+  local pos = next_delim(1)
+  while pos do
+    local after = pos + #d
+    if sub(body, after, after + 1) == "--" then break end
+    local eol = find(body, "\n", after, true)
+    if not eol then break end
+    local np = next_delim(eol)
+    local chunk = sub(body, eol + 1, (np or #body + 2) - 2)
+    if state.parts >= M.LIMITS.parts then break end
+    parts[#parts + 1] = M.parse(chunk, depth + 1, state)
+    pos = np
+  end
+  return parts
+end
+
+--- The body of an entity with its Content-Transfer-Encoding removed.
+-- @tparam table e entity
+-- @treturn string
+function M.decoded(e)
+  if e.decoded_body then return e.decoded_body end
+  local cte = lower(e.headers.map["content-transfer-encoding"] or "")
+  local body = e.body
+  if #body > M.LIMITS.decode then body = sub(body, 1, M.LIMITS.decode); e.truncated = true end
+  if find(cte, "base64", 1, true) then
+    body = M.base64(body)
+  elseif find(cte, "quoted-printable", 1, true) then
+    body = M.qp(body)
+  end
+  e.decoded_body = body
+  return body
+end
+
+--- The body as UTF-8 text (transfer encoding and charset removed).
+-- @tparam table e entity
+-- @treturn string
+function M.text(e)
+  if e.text_body then return e.text_body end
+  local cs = M.param(e.ctvalue, "charset")
+  local t = charset.to_utf8(M.decoded(e), cs)
+  t = M.normalize(t)
+  e.text_body = t
+  return t
+end
+
+--- Visit every entity depth-first; `fn(entity, inside_message)` where
+-- `inside_message` is true below a message/rfc822 part.
+-- @tparam table e entity
+-- @tparam function fn visitor
+function M.walk(e, fn, inside)
+  fn(e, inside or false)
+  if e.parts then
+    for i = 1, #e.parts do M.walk(e.parts[i], fn, inside) end
+  end
+  if e.message then M.walk(e.message, fn, true) end
+end
+
+return M
