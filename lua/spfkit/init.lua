@@ -163,4 +163,21 @@ function spfkit.check(opts)
   return r
 end
 
-return spfkit
+-- Modules loaded on first use, so that `require "spfkit"` stays cheap.
+local LAZY = {
+  bounce = "spfkit.bounce", providers = "spfkit.providers", dns = "spfkit.dns",
+}
+
+-- Real DNS sources (lua/spfkit/dns.lua): spfkit.resolver{...}, spfkit.cache{...}
+function spfkit.resolver(opts) return require("spfkit.dns").resolver(opts) end
+function spfkit.cache(opts) return require("spfkit.dns").cache(opts) end
+
+return setmetatable(spfkit, {
+  __index = function(t, k)
+    local name = LAZY[k]
+    if not name then return nil end
+    local m = require(name)
+    rawset(t, k, m)
+    return m
+  end,
+})
