@@ -157,6 +157,7 @@ int spfk_expand(spfk_arena *a, const spfk_macro_ctx *ctx, const char *s,
   *why = NULL;
   while (i < n) {
     size_t j = i;
+    if (mode == SPFK_EXPAND_EXP && o.b.len >= SPFK_EXP_MAX) break;  /* full */
     while (j < n && s[j] != '%') j++;
     if (j > i) out_add(&o, s + i, j - i);
     if (j >= n) break;
