@@ -41,7 +41,7 @@ function M.extract(diag)
   local d, ip
 
   -- Gmail: "SPF check for [d] did not pass with ip: [ip]" (also "does not pass")
-  d, ip = match(l, "spf check for %[?" .. DOM .. "%]?%s+do[a-z]*%s+not%s+pass%s+with%s+ip:?%s*%[?" .. IPC)
+  d, ip = match(l, "spf check for %[?" .. DOM .. "%]?%s+d[io][a-z]*%s+not%s+pass%s+with%s+ip:?%s*%[?" .. IPC)
   if d then a.domain, a.ip, a.spf = d, ip, "fail" end
   -- Gmail: "SPF [d] with ip: [ip] = did not pass"
   if not a.domain then
