@@ -1,0 +1,45 @@
+rockspec_format = "3.0"
+package = "spfkit"
+version = "scm-1"
+source = {
+   url = "git+file:///srv/git/spfkit.git",   -- not used by `luarocks make`
+}
+description = {
+   summary = "Why mail bounced for SPF, and exactly what to put in DNS",
+   detailed = [[
+spfkit reads bounces (Gmail 5.7.26 and friends), evaluates SPF (RFC 7208)
+with its own C engine over real DNS (ldns) or static zones, knows the SPF
+values hosting providers publish, and writes the exact TXT record to add.
+Runs on Lua 5.4 and LuaJIT (OpenResty).]],
+   license = "MIT",
+}
+dependencies = {
+   "lua >= 5.1",
+}
+external_dependencies = {
+   LDNS = { header = "ldns/ldns.h", library = "ldns" },
+   LIBSPF2 = { header = "spf2/spf.h", library = "spf2" },
+}
+build = {
+   type = "builtin",
+   modules = {
+      ["spfkit.core"] = {
+         sources = {
+            "csrc/arena.c", "csrc/check.c", "csrc/core.c", "csrc/dns_answer.c",
+            "csrc/dns_answers.c", "csrc/dns_ldns.c", "csrc/dns_zone.c",
+            "csrc/iconv.c", "csrc/ip.c", "csrc/macro.c", "csrc/record.c",
+         },
+         defines = { "_DEFAULT_SOURCE" },
+         libraries = { "ldns", "spf2" },
+         incdirs = { "$(LDNS_INCDIR)", "$(LIBSPF2_INCDIR)" },
+         libdirs = { "$(LDNS_LIBDIR)", "$(LIBSPF2_LIBDIR)" },
+      },
+      ["spfkit"] = "lua/spfkit/init.lua",
+      ["spfkit.headers"] = "lua/spfkit/headers.lua",
+      ["spfkit.providers"] = "lua/spfkit/providers.lua",
+      ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
+   },
+}
+test = {
+   type = "busted",
+}
