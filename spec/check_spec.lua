@@ -308,7 +308,6 @@ describe("spfkit.check deferred mode", function()
   it("gives the blocking result and trace from a yielding coroutine", function()
     for _, ip in ipairs{ "192.0.2.12", "192.0.2.99", "2001:db8::1" } do
       local blocking = assert(spfkit.check{ ip = ip, sender = "a@d.example", dns = z })
-      local batches = {}
       local co = coroutine.wrap(function()
         return spfkit.check{ ip = ip, sender = "a@d.example", query = function(name, qtype)
           local ans = coroutine.yield(name, qtype)
@@ -319,7 +318,6 @@ describe("spfkit.check deferred mode", function()
       local name, qtype = co()
       local r
       while true do
-        batches[#batches + 1] = name .. "/" .. qtype
         local ans, err = z:query(name, qtype)
         name, qtype = co(ans, err)
         if type(name) == "table" then r = name break end

@@ -139,7 +139,7 @@ function spfkit.check(opts)
       end
     end
   end
-  if opts.engine and opts.engine ~= "spfkit" then
+  if opts.engine and opts.engine ~= "spfkit" and opts.engine ~= "libspf2" then
     error("spfkit.check: unknown engine '" .. opts.engine .. "'", 2)
   end
   if opts.dns and opts.query then
@@ -152,7 +152,9 @@ function spfkit.check(opts)
     return nil, { code = "bad-ip", message = "ip is required" }
   end
   local r, err
-  if opts.query then
+  if opts.engine == "libspf2" then
+    r, err = require("spfkit.compat").check(opts)
+  elseif opts.query then
     r, err = check_deferred(opts)
   else
     r, err = core.check(opts)
@@ -162,6 +164,15 @@ function spfkit.check(opts)
   r.authentication_results = headers.authentication_results(r, opts)
   return r
 end
+
+-- Record toolkit (issue 5): each in its own module, loaded on first use.
+function spfkit.lint(opts) return require("spfkit.lint").lint(opts) end
+function spfkit.build(opts) return require("spfkit.build").build(opts) end
+function spfkit.merge(existing, additions, opts)
+  return require("spfkit.build").merge(existing, additions, opts)
+end
+function spfkit.txt(record, opts) return require("spfkit.txt").txt(record, opts) end
+function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local LAZY = {
