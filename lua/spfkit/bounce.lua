@@ -100,12 +100,12 @@ local function count_quoted(t)
 end
 
 -- Read the notification text with the MTA readers.
-local function read_notice(notice, hmap)
+local function read_notice(notice, hmap, have_dsn)
   local lines = text.lines(notice)
   local mta, reader = scan.identify(notice, hmap)
   local recs, extra = {}, nil
   if reader then recs, extra = scan[reader](lines) end
-  if #recs == 0 then
+  if #recs == 0 and not (have_dsn and mta) then
     for i = 1, #scan.FALLBACK do
       local r, x = scan[scan.FALLBACK[i]](lines)
       if r and #r > 0 then
@@ -128,7 +128,8 @@ local function merge_into(d, h)
     for i = 1, #h.texts do d.texts[#d.texts + 1] = h.texts[i] end
   end
   if h.diagnostic then
-    local hd, dd = text.fold(h.diagnostic), d.diagnostic and text.fold(d.diagnostic) or ""
+    local hd, dd = h.diagnostic, d.diagnostic or ""
+    if #hd > #dd and #hd < 2 * #dd + 200 then hd = text.fold(hd); dd = text.fold(dd) end
     if #hd > #dd or h.global then d.diagnostic = h.diagnostic; d.diagnostic_type = d.diagnostic_type ~= "x-unix"
       and d.diagnostic_type or d.diagnostic_type end
     if dd ~= "" and #hd > #dd then d.diag_alt = dd end
@@ -201,10 +202,7 @@ end
 
 -- ARF (RFC 5965) feedback report.
 local function arf_entry(fb, ctx, notice)
-  local f = {}
-  for _, h in ipairs(mime.headers(mime.text(fb) .. "\n")) do
-    if f[h.name] == nil then f[h.name] = h.value end
-  end
+  local f = mime.headers(mime.text(fb) .. "\n").map
   local o = ctx.original or {}
   local rcpt = text.address(f["original-rcpt-to"]) or text.address(o.to)
   local e = {
@@ -283,7 +281,7 @@ local function parse_message(s, level)
     for k = 1, #r do drecs[#drecs + 1] = r[k] end
   end
 
-  local mta, hrecs, sender = read_notice(notice, hmap)
+  local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0)
   if #hrecs == 0 and #drecs == 0 and count_quoted(notice) >= 5 then
     -- a bounce forwarded inline ("> " quoted)
     local uq = unquote(notice)

@@ -8,9 +8,8 @@ local charset = require "spfkit.bounce.charset"
 
 local M = {}
 
-local byte, char, find, sub, gsub, lower, match, gmatch =
-  string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match, string.gmatch
-local concat = table.concat
+local byte, char, find, sub, gsub, lower, match =
+  string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match
 
 --- Limits that keep hostile input linear.
 M.LIMITS = {
@@ -43,38 +42,54 @@ function M.split(s)
   return sub(s, 1, i), sub(s, i + 2)
 end
 
+local function field_value(text, vs, fe)
+  local value = sub(text, vs, fe)
+  if find(value, "\n", 1, true) then value = gsub(value, "[ \t]*\n[ \t]*", " ") end
+  local c = byte(value, -1)
+  if c == 32 or c == 9 then value = match(value, "^.*[^ \t]") or "" end
+  return value
+end
+
 --- Parse a header block into fields.
+-- Values are unfolded lazily, on first access (most fields of a bounce are
+-- never looked at).
 -- @tparam string text header block
--- @treturn table list of `{name = lower-case name, value = unfolded value}`,
---   also indexed by name (first occurrence) in `.map`
+-- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
+--   `names` lists the lower-case names in order
 function M.headers(text)
-  local list, map = {}, {}
+  local vstart, vend, names = {}, {}, {}
+  local n, limit = 0, M.LIMITS.headers
+  local pos, len = 1, #text
   local cur
-  local n = 0
-  for line in gmatch(text, "[^\n]+") do
-    local c = byte(line, 1)
-    if (c == 32 or c == 9) and cur then
-      cur[#cur + 1] = line
-    else
-      local name, value = match(line, "^([!-9;-~]+):[ \t]*(.*)$")
-      if name then
+  while pos <= len do
+    local e = find(text, "\n", pos, true) or len + 1
+    local c = byte(text, pos)
+    if c == 32 or c == 9 then
+      if cur then vend[cur] = e - 1 end
+    elseif e > pos then
+      cur = nil
+      local _, ne = find(text, "^[!-9;-~]+:", pos)
+      if ne then
         n = n + 1
-        if n > M.LIMITS.headers then break end
-        cur = { value }
-        list[n] = { name = lower(name), parts = cur }
+        if n > limit then break end
+        local name = lower(sub(text, pos, ne - 1))
+        names[n] = name
+        if not vstart[name] then
+          local _, ws = find(text, "^[ \t]*", ne + 1)
+          vstart[name], vend[name], cur = ws + 1, e - 1, name
+        end
       end
     end
+    pos = e + 1
   end
-  for i = 1, #list do
-    local f = list[i]
-    local v = #f.parts == 1 and f.parts[1] or concat(f.parts, " ")
-    v = gsub(v, "[ \t]+", " ")
-    f.value = match(v, "^(.*%S)") or ""
-    f.parts = nil
-    if map[f.name] == nil then map[f.name] = f.value end
-  end
-  list.map = map
-  return list
+  local map = setmetatable({}, { __index = function(t, k)
+    local vs = vstart[k]
+    if not vs then return nil end
+    local v = field_value(text, vs, vend[k])
+    rawset(t, k, v)
+    return v
+  end })
+  return { map = map, names = names }
 end
 
 --- Read a parameter of a structured header value (Content-Type ...).

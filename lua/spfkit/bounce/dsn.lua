@@ -1,10 +1,11 @@
 --- RFC 3464 delivery-status fields (the machine-readable part of a DSN).
 -- @module spfkit.bounce.dsn
 local text = require "spfkit.bounce.text"
+local mime = require "spfkit.mime"
 
 local M = {}
 
-local find, lower, match, gsub = string.find, string.lower, string.match, string.gsub
+local find, lower, match, gsub, sub = string.find, string.lower, string.match, string.gsub, string.sub
 
 --- Split `dns; host [ip]` style values into a host and an IP.
 -- @tparam ?string v field value
@@ -40,25 +41,16 @@ end
 -- @treturn table per-message fields (lower-case names)
 -- @treturn table list of per-recipient records
 function M.parse(s)
-  local blocks, fields, last = {}, nil, nil
-  local lines = text.lines(s, 5000)
-  for i = 1, #lines do
-    local l = lines[i]
-    if not find(l, "%S") then
-      fields, last = nil, nil
-    elseif find(l, "^[ \t]") then
-      if fields and last then local t = fields[last]; t[#t + 1] = text.trim(l) end
-    else
-      local name, value = match(l, "^([%w%-]+)%s*:%s*(.*)$")
-      if name then
-        if not fields then fields = {}; blocks[#blocks + 1] = fields end
-        name = lower(name)
-        if fields[name] == nil then fields[name] = { value }; last = name else last = nil end
-      end
-    end
-  end
-  for b = 1, #blocks do
-    for k, v in pairs(blocks[b]) do blocks[b][k] = table.concat(v, " ") end
+  -- blank-line separated blocks of header-like fields
+  if find(s, "\n[ \t]+\n") then s = gsub(s, "\n[ \t]+\n", "\n\n") end
+  local blocks = {}
+  local pos, len = 1, #s
+  while pos <= len and #blocks < 1000 do
+    local e = find(s, "\n\n", pos, true)
+    local chunk = sub(s, pos, e or len)
+    if find(chunk, "%S") then blocks[#blocks + 1] = mime.headers(chunk).map end
+    if not e then break end
+    pos = e + 2
   end
   local msg, recs = {}, {}
   for b = 1, #blocks do
@@ -81,7 +73,10 @@ function M.parse(s)
       r.from_dsn = true
       recs[#recs + 1] = r
     else
-      for k, v in pairs(f) do if msg[k] == nil then msg[k] = v end end
+      for _, k in ipairs({ "reporting-mta", "x-postfix-sender", "x-original-envelope-from", "arrival-date",
+                           "received-from-mta" }) do
+        if msg[k] == nil then msg[k] = f[k] end
+      end
     end
   end
   return msg, recs

@@ -9,7 +9,7 @@
 -- @module spfkit.bounce.reason
 local M = {}
 
-local find, lower, match, sub = string.find, string.lower, string.match, string.sub
+local find, lower, match, sub, gmatch = string.find, string.lower, string.match, string.sub, string.gmatch
 
 --- Phrase lists per reason, checked in `ORDER`.
 M.PHRASES = {
@@ -202,15 +202,49 @@ M.STATUS = {
   ["5.5.4"] = "systemerror", ["5.5.5"] = "systemerror",
 }
 
-local function first_phrase(l)
-  local order, phrases = M.ORDER, M.PHRASES
-  for i = 1, #order do
-    local list = phrases[order[i]]
-    for j = 1, #list do
-      if find(l, list[j], 1, true) then return order[i], list[j] end
+-- Index of the phrases by their longest word, so that a text is checked
+-- against the few phrases whose key word it contains rather than against
+-- all of them. Short one-word phrases, which also occur inside longer words
+-- ("spam" in "antispam"), are always checked.
+local INDEX, ALWAYS
+local function build_index()
+  INDEX, ALWAYS = {}, {}
+  for rank, name in ipairs(M.ORDER) do
+    for prank, phrase in ipairs(M.PHRASES[name]) do
+      local entry = { rank * 1000 + prank, name, phrase }
+      local word = ""
+      for w in gmatch(phrase, "%w+") do if #w > #word then word = w end end
+      if word == "" or (#word <= 5 and not find(phrase, "[^%w]")) then
+        ALWAYS[#ALWAYS + 1] = entry
+      else
+        local key = word
+        local list = INDEX[key]
+        if not list then list = {}; INDEX[key] = list end
+        list[#list + 1] = entry
+      end
     end
   end
-  return nil
+end
+
+local function first_phrase(l)
+  if not INDEX then build_index() end
+  local best, bname, bphrase = math.huge, nil, nil
+  for i = 1, #ALWAYS do
+    local e = ALWAYS[i]
+    if e[1] < best and find(l, e[3], 1, true) then best, bname, bphrase = e[1], e[2], e[3] end
+  end
+  local seen = {}
+  for w in gmatch(l, "%w+") do
+    local list = INDEX[w]
+    if list and not seen[w] then
+      seen[w] = true
+      for j = 1, #list do
+        local e = list[j]
+        if e[1] < best and find(l, e[3], 1, true) then best, bname, bphrase = e[1], e[2], e[3] end
+      end
+    end
+  end
+  return bname, bphrase
 end
 
 --- Classify text alone (no status, no command).
