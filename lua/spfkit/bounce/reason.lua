@@ -9,7 +9,8 @@
 -- @module spfkit.bounce.reason
 local M = {}
 
-local find, lower, match, sub, gmatch = string.find, string.lower, string.match, string.sub, string.gmatch
+local byte, find, lower, match, sub, gmatch = string.byte, string.find, string.lower, string.match, string.sub,
+  string.gmatch
 
 --- Phrase lists per reason, checked in `ORDER`.
 M.PHRASES = {
@@ -234,13 +235,21 @@ local function first_phrase(l)
     if e[1] < best and find(l, e[3], 1, true) then best, bname, bphrase = e[1], e[2], e[3] end
   end
   local seen = {}
-  for w in gmatch(l, "%w+") do
-    local list = INDEX[w]
-    if list and not seen[w] then
-      seen[w] = true
-      for j = 1, #list do
-        local e = list[j]
-        if e[1] < best and find(l, e[3], 1, true) then best, bname, bphrase = e[1], e[2], e[3] end
+  for token in gmatch(l, "%w+") do
+    local w = token
+    for k = 1, 2 do
+      if k == 2 then
+        -- plurals: "records" finds the phrases keyed by "record"
+        if byte(w, -1) ~= 115 then break end
+        w = sub(w, 1, -2)
+      end
+      local list = INDEX[w]
+      if list and not seen[w] then
+        seen[w] = true
+        for j = 1, #list do
+          local e = list[j]
+          if e[1] < best and find(l, e[3], 1, true) then best, bname, bphrase = e[1], e[2], e[3] end
+        end
       end
     end
   end
