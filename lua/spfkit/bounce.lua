@@ -130,9 +130,11 @@ local function merge_into(d, h)
   if h.diagnostic then
     local hd, dd = h.diagnostic, d.diagnostic or ""
     if #hd > #dd and #hd < 2 * #dd + 200 then hd = text.fold(hd); dd = text.fold(dd) end
-    if #hd > #dd or h.global then d.diagnostic = h.diagnostic; d.diagnostic_type = d.diagnostic_type ~= "x-unix"
-      and d.diagnostic_type or d.diagnostic_type end
-    if dd ~= "" and #hd > #dd then d.diag_alt = dd end
+    if #hd > #dd or h.global then
+      -- keep the replaced text: its codes still count when the new one has none
+      if dd ~= "" then d.diag_alt = dd end
+      d.diagnostic = h.diagnostic
+    end
   end
 end
 
