@@ -89,6 +89,7 @@ local function conf(dir, port, zones)
     '    logfile: "' .. dir .. '/nsd.log"',
     "    server-count: 1",
     "    do-ip6: no",
+    "    ipv4-edns-size: 4096",
     "    verbosity: 1",
     "remote-control:",
     "    control-enable: no",
@@ -104,9 +105,13 @@ end
 local Server = {}
 Server.__index = Server
 
-local function alive(pid)
-  return sh("kill -0 " .. pid .. " 2>/dev/null")
+-- a zombie counts as gone: PID 1 of a container may never reap it
+function M.alive(pid)
+  local stat = read("/proc/" .. pid .. "/stat")
+  if not stat then return false end
+  return stat:match("^%d+ %b() (%a)") ~= "Z"
 end
+local alive = M.alive
 
 function Server:stop()
   if self.stopped then return end
@@ -183,4 +188,114 @@ function M.start(opts)
   return nil, "nsd did not start: " .. tostring(lastlog)
 end
 
+
+-- ---- the SPF fixture shared by resolver_spec and deferred_spec -------------
+
+-- ~3 KB SPF record (forces TCP with edns = 1232): many ip4 terms, split in
+-- 255-octet strings; 192.0.2.200 is near its end.
+function M.big_record()
+  local terms = { "v=spf1" }
+  for i = 1, 190 do terms[#terms + 1] = ("ip4:10.%d.%d.0/24"):format(i % 250, (i * 7) % 250) end
+  terms[#terms + 1] = "ip4:192.0.2.200"
+  terms[#terms + 1] = "-all"
+  local text = table.concat(terms, " ")
+  local parts = {}
+  for i = 1, #text, 250 do parts[#parts + 1] = '"' .. text:sub(i, i + 249) .. '"' end
+  return text, table.concat(parts, " ")
+end
+
+--- Zones for the SPF fixture (example.com and its reverse zone).
+function M.spf_zones()
+  local _, big = M.big_record()
+  return {
+    ["example.com"] = {
+      '@        TXT "v=spf1 ip4:192.0.2.0/28 include:_spf.example.com -all"',
+      '_spf     TXT "v=spf1 ip4:198.51.100.0/24" " ~all"',
+      'inc      TXT "v=spf1 include:_spf1.example.com -all"',
+      '_spf1    TXT "v=spf1 include:_spf2.example.com ?all"',
+      '_spf2    TXT "v=spf1 ip4:198.51.100.0/24 -all"',
+      'soft     TXT "v=spf1 ip4:192.0.2.1 ~all"',
+      'mxd      TXT "v=spf1 mx -all"',
+      'mxd      MX 10 mx1.mxd',
+      'mxd      MX 20 mx2.mxd',
+      'mxd      MX 30 mx3.mxd',
+      'mx1.mxd  A 192.0.2.11',
+      'mx2.mxd  A 192.0.2.12',
+      'mx2.mxd  AAAA 2001:db8::12',
+      'mx3.mxd  A 192.0.2.13',
+      'ad       TXT "v=spf1 a/24 -all"',
+      'ad       A 192.0.2.40',
+      'big      TXT ' .. big,
+      'cn       CNAME soft',
+      'cna      TXT "v=spf1 a:alias.example.com -all"',
+      'alias    CNAME ad',
+      'void     TXT "v=spf1 a:nodata.example.com a:nx1.example.com a:nx2.example.com -all"',
+      'void2    TXT "v=spf1 a:nodata.example.com a:nx1.example.com -all"',
+      'nodata   TXT "not spf"',
+      'multi    TXT "v=spf1 -all"',
+      'multi    TXT "v=spf1 +all"',
+      'out      TXT "v=spf1 include:elsewhere.org -all"',
+      'nospf    TXT "google-site-verification=abc"',
+      'mac      TXT "v=spf1 exists:%{i}._ip.example.com -all"',
+      '192.0.2.55._ip A 127.0.0.2',
+      'red      TXT "v=spf1 redirect=soft.example.com"',
+      'ptrd     TXT "v=spf1 ptr -all"',
+      'host.ptrd A 192.0.2.66',
+      'expd     TXT "v=spf1 -all exp=explain.example.com"',
+      'explain  TXT "%{i} is not one of %{d}\'s senders"',
+    },
+    ["2.0.192.in-addr.arpa"] = {
+      '66 PTR host.ptrd.example.com.',
+      '67 PTR nowhere.example.com.',
+    },
+  }
+end
+
+--- Cases over the fixture: { ip, sender, result [, mechanism, problem_code] }.
+M.CASES = {
+  { ip = "192.0.2.3", sender = "user@example.com", result = "pass", mechanism = "ip4:192.0.2.0/28" },
+  { ip = "198.51.100.9", sender = "user@example.com", result = "pass", mechanism = "include:_spf.example.com" },
+  { ip = "203.0.113.9", sender = "user@example.com", result = "fail" },
+  { ip = "198.51.100.7", sender = "user@inc.example.com", result = "pass" },
+  { ip = "203.0.113.9", sender = "user@inc.example.com", result = "fail", mechanism = "-all" },
+  { ip = "203.0.113.9", sender = "user@soft.example.com", result = "softfail" },
+  { ip = "192.0.2.12", sender = "user@mxd.example.com", result = "pass", mechanism = "mx" },
+  { ip = "2001:db8::12", sender = "user@mxd.example.com", result = "pass", mechanism = "mx" },
+  { ip = "192.0.2.99", sender = "user@mxd.example.com", result = "fail" },
+  { ip = "192.0.2.77", sender = "user@ad.example.com", result = "pass", mechanism = "a/24" },
+  { ip = "192.0.2.200", sender = "user@big.example.com", result = "pass", mechanism = "ip4:192.0.2.200" },
+  { ip = "192.0.2.201", sender = "user@big.example.com", result = "fail" },
+  { ip = "203.0.113.9", sender = "user@cn.example.com", result = "softfail" },
+  { ip = "192.0.2.40", sender = "user@cna.example.com", result = "pass" },
+  { ip = "192.0.2.1", sender = "user@void.example.com", result = "permerror", problem_code = "too-many-void-lookups" },
+  { ip = "192.0.2.1", sender = "user@void2.example.com", result = "fail" },
+  { ip = "192.0.2.1", sender = "user@multi.example.com", result = "permerror", problem_code = "multiple-records" },
+  { ip = "192.0.2.1", sender = "user@out.example.com", result = "temperror" },
+  { ip = "192.0.2.1", sender = "user@elsewhere.org", result = "temperror" },
+  { ip = "192.0.2.1", sender = "user@nospf.example.com", result = "none" },
+  { ip = "192.0.2.1", sender = "user@nx.example.com", result = "none" },
+  { ip = "192.0.2.55", sender = "user@mac.example.com", result = "pass" },
+  { ip = "192.0.2.56", sender = "user@mac.example.com", result = "fail" },
+  { ip = "203.0.113.9", sender = "user@red.example.com", result = "softfail" },
+  { ip = "192.0.2.66", sender = "user@ptrd.example.com", result = "pass", mechanism = "ptr" },
+  { ip = "192.0.2.67", sender = "user@ptrd.example.com", result = "fail" },
+  { ip = "192.0.2.9", sender = "user@expd.example.com", result = "fail",
+    explanation = "192.0.2.9 is not one of expd.example.com's senders" },
+  { ip = "192.0.2.1", sender = "", helo = "soft.example.com", result = "pass" },
+}
+
+--- Removes the ms fields of a trace (the only thing allowed to differ).
+function M.strip_ms(r)
+  local copy = {}
+  for k, v in pairs(r) do copy[k] = v end
+  if r.trace then
+    copy.trace = {}
+    for i, e in ipairs(r.trace) do
+      local t = {}
+      for k, v in pairs(e) do if k ~= "ms" then t[k] = v end end
+      copy.trace[i] = t
+    end
+  end
+  return copy
+end
 return M
