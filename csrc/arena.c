@@ -9,11 +9,23 @@ typedef struct chunk { struct chunk *next; size_t used, size; } chunk;
 
 struct spfk_arena { chunk *head; };
 
-#define CHUNK_MIN 4096
+#define CHUNK_MIN 8192
 #define ALIGN 16
 
 spfk_arena *spfk_arena_new(void) {
   return calloc(1, sizeof(spfk_arena));
+}
+
+/* Frees every chunk but the first (the standard-sized one), for reuse. */
+void spfk_arena_reset(spfk_arena *a) {
+  chunk *c, *n, *keep = NULL;
+  for (c = a->head; c; c = n) {
+    n = c->next;
+    if (!keep && c->size == CHUNK_MIN) { keep = c; continue; }
+    free(c);
+  }
+  if (keep) { keep->used = 0; keep->next = NULL; }
+  a->head = keep;
 }
 
 void spfk_arena_free(spfk_arena *a) {

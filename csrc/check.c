@@ -81,12 +81,6 @@ static int problem(check *c, int r, const char *code, const char *fmt, ...) {
 
 /* ---- DNS through the memo -------------------------------------------- */
 
-static double now_ms(void) {
-  struct timeval tv;
-  gettimeofday(&tv, NULL);
-  return tv.tv_sec * 1000.0 + tv.tv_usec / 1000.0;
-}
-
 static int add_missing(check *c, const char *name, int type) {
   int i;
   for (i = 0; i < c->nmissing; i++)
@@ -126,7 +120,6 @@ static int lookup(check *c, const char *qname, int type, const spfk_answer **ans
   size_t n = strlen(qname);
   int i, r;
   memo *m;
-  double t0;
   if (n && qname[n - 1] == '.') n--;
   name = spfk_lower_dup(c->a, qname, n);
   if (!name) return R_OOM;
@@ -146,14 +139,14 @@ static int lookup(check *c, const char *qname, int type, const spfk_answer **ans
   }
   m = &c->memo[c->nmemo];
   memset(m, 0, sizeof *m);
-  t0 = now_ms();
+  /* sources that do I/O (resolver, deferred answers) report ans.ms
+   * themselves; a static zone answers in no time */
   r = c->src ? c->src->lookup(c->src, c->a, name, type, &m->ans) : SPFK_LOOKUP_MISSING;
   if (r == SPFK_LOOKUP_OOM) return R_OOM;
   if (r == SPFK_LOOKUP_MISSING) {
     if (add_missing(c, name, type) < 0) return R_OOM;
     return R_SUSPEND;
   }
-  if (m->ans.ms == 0 && !m->ans.cached) m->ans.ms = now_ms() - t0;
   m->name = name;
   m->type = type;
   c->nmemo++;
@@ -237,6 +230,7 @@ static int expand_domain(check *c, const char *domain, const char *spec, size_t 
   m.ip = &c->ip;
   m.helo = c->helo; m.helo_len = c->helo_len;
   m.receiver = c->receiver;
+  if (c->now < 0) c->now = (long long)time(NULL);
   m.now = c->now;
   m.get_p = get_p;
   m.p_ud = c;
@@ -478,6 +472,7 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   m.ip = &c->ip;
   m.helo = c->helo; m.helo_len = c->helo_len;
   m.receiver = c->receiver;
+  if (c->now < 0) c->now = (long long)time(NULL);
   m.now = c->now;
   m.get_p = get_p;
   m.p_ud = c;
@@ -487,6 +482,9 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   if (r == 0) c->explanation = text;
   return R_PASS;
 }
+
+static int run_check(lua_State *L, check *cp, const char *sender, size_t sl,
+                     const char *helo, size_t hl);
 
 /* check_host(domain) at include depth `depth` */
 static int check_host(check *c, const char *domain, int depth, int *unused) {
@@ -593,35 +591,165 @@ static int optint(lua_State *L, int t, const char *k, int def, int max) {
   return (int)v;
 }
 
-static void push_trace(lua_State *L, const check *c) {
+/* The trace travels as one compact string, decoded by core.trace_decode
+ * only when a caller reads result.trace (building it eagerly cost more than
+ * the evaluation itself). Layout per query, native byte order:
+ *   u16 namelen, name, u8 type, i8 rcode, u8 cached, double ms, u16 count,
+ *   then count records of the asked type:
+ *     A: 4 bytes | AAAA: 16 | MX: u16 pref, u16 len, host
+ *     TXT/SPF: u16 nstrings, { u32 len, bytes } | other: u16 len, host */
+static void put16(spfk_buf *b, unsigned v) { uint16_t x = (uint16_t)v; spfk_buf_add(b, &x, 2); }
+static void put32(spfk_buf *b, size_t v) { uint32_t x = (uint32_t)v; spfk_buf_add(b, &x, 4); }
+
+static void put_host(spfk_buf *b, const char *h) {
+  size_t n = strlen(h);
+  if (n > 65535) n = 65535;
+  put16(b, (unsigned)n);
+  spfk_buf_add(b, h, n);
+}
+
+static int encode_trace(const check *c, spfk_buf *b) {
   int i, j, k;
-  lua_createtable(L, c->nmemo, 0);
   for (i = 0; i < c->nmemo; i++) {
     const memo *m = &c->memo[i];
-    lua_createtable(L, 0, 6);
-    lua_pushstring(L, m->name);
-    lua_setfield(L, -2, "name");
-    lua_pushstring(L, spfk_type_name(m->type));
-    lua_setfield(L, -2, "type");
-    lua_pushstring(L, spfk_rcode_name(m->ans.rcode));
-    lua_setfield(L, -2, "rcode");
-    lua_newtable(L);
-    for (j = 0, k = 0; j < m->ans.n; j++) {
-      if (m->ans.rr[j].type != m->type) continue;
-      spfk_push_rr(L, &m->ans.rr[j]);
-      lua_getfield(L, -1, "data");
-      lua_remove(L, -2);
-      lua_rawseti(L, -2, ++k);
+    int8_t rc = (int8_t)m->ans.rcode;
+    uint8_t t = (uint8_t)m->type, cached = (uint8_t)(m->ans.cached != 0);
+    int count = 0;
+    put_host(b, m->name);
+    spfk_buf_add(b, &t, 1);
+    spfk_buf_add(b, &rc, 1);
+    spfk_buf_add(b, &cached, 1);
+    spfk_buf_add(b, &m->ans.ms, sizeof(double));
+    for (j = 0; j < m->ans.n; j++) if (m->ans.rr[j].type == m->type) count++;
+    if (count > 65535) count = 65535;
+    put16(b, (unsigned)count);
+    for (j = 0, k = 0; j < m->ans.n && k < count; j++) {
+      const spfk_rr *rr = &m->ans.rr[j];
+      if (rr->type != m->type) continue;
+      k++;
+      switch (rr->type) {
+      case SPFK_T_A: spfk_buf_add(b, rr->u.addr, 4); break;
+      case SPFK_T_AAAA: spfk_buf_add(b, rr->u.addr, 16); break;
+      case SPFK_T_MX: put16(b, rr->u.mx.pref); put_host(b, rr->u.mx.host); break;
+      case SPFK_T_TXT: case SPFK_T_SPF: {
+        int s, ns = rr->u.txt.n > 65535 ? 65535 : rr->u.txt.n;
+        put16(b, (unsigned)ns);
+        for (s = 0; s < ns; s++) {
+          put32(b, rr->u.txt.len[s]);
+          spfk_buf_add(b, rr->u.txt.s[s], rr->u.txt.len[s]);
+        }
+        break;
+      }
+      default: put_host(b, rr->u.host ? rr->u.host : ""); break;
+      }
     }
-    lua_setfield(L, -2, "answers");
-    lua_pushnumber(L, m->ans.ms);
-    lua_setfield(L, -2, "ms");
-    if (m->ans.cached) {
-      lua_pushboolean(L, 1);
-      lua_setfield(L, -2, "cached");
-    }
-    lua_rawseti(L, -2, i + 1);
   }
+  return b->oom ? -1 : 0;
+}
+
+/* reader over a blob; every read is bounds-checked */
+typedef struct { const char *p; size_t left; int bad; } rd;
+
+static const char *take(rd *r, size_t n) {
+  const char *p = r->p;
+  if (r->bad || n > r->left) { r->bad = 1; return NULL; }
+  r->p += n; r->left -= n;
+  return p;
+}
+static unsigned get16(rd *r) { uint16_t x = 0; const char *p = take(r, 2); if (p) memcpy(&x, p, 2); return x; }
+static size_t get32(rd *r) { uint32_t x = 0; const char *p = take(r, 4); if (p) memcpy(&x, p, 4); return x; }
+
+static void push_host(lua_State *L, rd *r) {
+  size_t n = get16(r);
+  const char *p = take(r, n);
+  lua_pushlstring(L, p ? p : "", p ? n : 0);
+}
+
+/* core.trace_decode(blob) -> { {name, type, rcode, answers, ms, cached}, ... } */
+static int l_trace_decode(lua_State *L) {
+  size_t len;
+  rd r;
+  int i = 0;
+  r.p = luaL_checklstring(L, 1, &len);
+  r.left = len;
+  r.bad = 0;
+  lua_newtable(L);
+  while (r.left > 0 && !r.bad) {
+    const char *p;
+    uint8_t t = 0, cached = 0;
+    int8_t rc = 0;
+    double ms = 0;
+    unsigned count, k;
+    lua_createtable(L, 0, 6);
+    push_host(L, &r);
+    lua_setfield(L, -2, "name");
+    if ((p = take(&r, 1))) t = (uint8_t)*p;
+    if ((p = take(&r, 1))) rc = (int8_t)*p;
+    if ((p = take(&r, 1))) cached = (uint8_t)*p;
+    if ((p = take(&r, sizeof ms))) memcpy(&ms, p, sizeof ms);
+    lua_pushstring(L, spfk_type_name(t) ? spfk_type_name(t) : "?");
+    lua_setfield(L, -2, "type");
+    lua_pushstring(L, spfk_rcode_name(rc));
+    lua_setfield(L, -2, "rcode");
+    lua_pushnumber(L, ms);
+    lua_setfield(L, -2, "ms");
+    if (cached) { lua_pushboolean(L, 1); lua_setfield(L, -2, "cached"); }
+    count = get16(&r);
+    lua_createtable(L, (int)count, 0);
+    for (k = 0; k < count && !r.bad; k++) {
+      char buf[64];
+      switch (t) {
+      case SPFK_T_A: case SPFK_T_AAAA:
+        p = take(&r, t == SPFK_T_A ? 4 : 16);
+        if (!p) break;
+        {
+          spfk_ip ip;
+          ip.family = t == SPFK_T_A ? 4 : 6;
+          memcpy(ip.b, p, t == SPFK_T_A ? 4 : 16);
+          spfk_format_ip(&ip, buf, sizeof buf);
+        }
+        lua_pushstring(L, buf);
+        break;
+      case SPFK_T_MX:
+        lua_createtable(L, 2, 0);
+        lua_pushinteger(L, (lua_Integer)get16(&r));
+        lua_rawseti(L, -2, 1);
+        push_host(L, &r);
+        lua_rawseti(L, -2, 2);
+        break;
+      case SPFK_T_TXT: case SPFK_T_SPF: {
+        unsigned ns = get16(&r), s;
+        lua_createtable(L, (int)ns, 0);
+        for (s = 0; s < ns && !r.bad; s++) {
+          size_t n = get32(&r);
+          p = take(&r, n);
+          lua_pushlstring(L, p ? p : "", p ? n : 0);
+          lua_rawseti(L, -2, (int)s + 1);
+        }
+        break;
+      }
+      default:
+        push_host(L, &r);
+      }
+      if (r.bad) break;
+      lua_rawseti(L, -2, (int)k + 1);
+    }
+    if (r.bad) return luaL_argerror(L, 1, "not a trace");
+    lua_setfield(L, -2, "answers");
+    lua_rawseti(L, -2, ++i);
+  }
+  if (r.bad) return luaL_argerror(L, 1, "not a trace");
+  return 1;
+}
+
+/* the arena reused across checks (an upvalue of l_check) */
+typedef struct { spfk_arena *a; int busy; } arena_slot;
+
+static int slot__gc(lua_State *L) {
+  arena_slot *s = lua_touserdata(L, 1);
+  spfk_arena_free(s->a);
+  s->a = NULL;
+  return 0;
 }
 
 /* core.check(opts) -> result table | nil, err
@@ -632,9 +760,10 @@ static void push_trace(lua_State *L, const check *c) {
 static int l_check(lua_State *L) {
   check c;
   size_t iplen, sl, hl;
-  const char *ipstr, *sender, *helo, *at, *domain;
-  int r, dummy = 0, i;
+  const char *ipstr, *sender, *helo;
+  int r;
   luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
   memset(&c, 0, sizeof c);
   ipstr = optfield(L, 1, "ip", &iplen);
   sender = optfield(L, 1, "sender", &sl);
@@ -642,7 +771,7 @@ static int l_check(lua_State *L) {
   c.receiver = optfield(L, 1, "receiver", NULL);
   c.default_exp = optfield(L, 1, "default_explanation", NULL);
   lua_getfield(L, 1, "now");
-  c.now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : (long long)time(NULL);
+  c.now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : -1;   /* -1: time() when %{t} needs it */
   lua_pop(L, 1);
   lua_getfield(L, 1, "dns");
   if (!lua_isnil(L, -1)) {
@@ -666,7 +795,32 @@ static int l_check(lua_State *L) {
     spfk_push_error(L, "bad-ip", "ip must be an IPv4 or IPv6 address", 0);
     return 2;
   }
-  c.a = spfk_arena_push(L);
+  {
+    /* reuse the cached arena unless a re-entrant call (a __gc running
+     * spfkit.check during this one) holds it: then a fresh one */
+    arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
+    if (slot && slot->a && !slot->busy) {
+      slot->busy = 1;
+      spfk_arena_reset(slot->a);
+      c.a = slot->a;
+      lua_pushboolean(L, 0);   /* keeps the stack layout of the other branch */
+    } else {
+      c.a = spfk_arena_push(L);
+      slot = NULL;
+    }
+    r = run_check(L, &c, sender, sl, helo, hl);
+    if (slot) slot->busy = 0;
+    return r;
+  }
+}
+
+/* the rest of l_check: runs with the arena in c->a; the stack holds
+ * the options (1) and an arena userdata or a placeholder (2) */
+static int run_check(lua_State *L, check *cp, const char *sender, size_t sl,
+                     const char *helo, size_t hl) {
+  check c = *cp;
+  const char *at, *domain;
+  int r, dummy = 0, i;
   if (!helo) { helo = ""; hl = 0; }
   at = sender ? memchr(sender, '@', sl) : NULL;
   if (at) { const char *p; for (p = sender + sl - 1; p >= sender; p--) if (*p == '@') { at = p; break; } }
@@ -762,12 +916,28 @@ static int l_check(lua_State *L) {
   }
   lua_pushlstring(L, c.sender, c.sender_len);
   lua_setfield(L, -2, "sender");
-  push_trace(L, &c);
-  lua_setfield(L, -2, "trace");
-  return 1;
+  if (hl) { lua_pushlstring(L, helo, hl); lua_setfield(L, -2, "helo"); }
+  if (c.receiver) { lua_pushstring(L, c.receiver); lua_setfield(L, -2, "receiver"); }
+  {
+    spfk_buf b;
+    spfk_buf_init(&b, c.a);
+    if (encode_trace(&c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
+    lua_pushlstring(L, b.p ? b.p : "", b.len);
+  }
+  return 2;   /* result, trace blob */
 }
 
 void spfkit_open_check(lua_State *L) {
-  lua_pushcfunction(L, l_check);
+  arena_slot *slot = lua_newuserdata(L, sizeof *slot);
+  slot->a = NULL;
+  slot->busy = 0;
+  lua_createtable(L, 0, 1);
+  lua_pushcfunction(L, slot__gc);
+  lua_setfield(L, -2, "__gc");
+  lua_setmetatable(L, -2);
+  slot->a = spfk_arena_new();
+  lua_pushcclosure(L, l_check, 1);
   lua_setfield(L, -2, "check");
+  lua_pushcfunction(L, l_trace_decode);
+  lua_setfield(L, -2, "trace_decode");
 }

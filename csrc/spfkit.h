@@ -32,6 +32,7 @@ typedef struct spfk_arena spfk_arena;
 
 spfk_arena *spfk_arena_new(void);
 void  spfk_arena_free(spfk_arena *a);
+void  spfk_arena_reset(spfk_arena *a);   /* free all but one chunk, for reuse */
 void *spfk_alloc(spfk_arena *a, size_t n);              /* NULL on OOM */
 char *spfk_memdup(spfk_arena *a, const void *p, size_t n); /* NUL-terminated */
 char *spfk_lower_dup(spfk_arena *a, const char *p, size_t n); /* lower-cased, NUL-terminated */

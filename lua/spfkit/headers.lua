@@ -47,10 +47,11 @@ local function comment(r, receiver)
   return receiver and (receiver .. ": " .. text) or text
 end
 
---- The Received-SPF header line for result r.
+--- The Received-SPF header line for result r (which carries helo and
+-- receiver when they were given to the check).
 -- @tparam table r the check result
--- @tparam table opts the check options (helo, receiver)
-function headers.received_spf(r, opts)
+function headers.received_spf(r)
+  local opts = r
   if not r.result or not TAGS[r.result] then return nil end
   local parts = { ("Received-SPF: %s (%s)"):format(TAGS[r.result], comment(r, opts.receiver)) }
   parts[#parts + 1] = "client-ip=" .. r.ip .. ";"
@@ -66,8 +67,9 @@ function headers.received_spf(r, opts)
 end
 
 --- The `spf=` clause of an Authentication-Results header (RFC 8601),
--- prefixed with the authserv-id when opts.authserv_id is set.
-function headers.authentication_results(r, opts)
+-- prefixed with the authserv-id when r.authserv_id is set.
+function headers.authentication_results(r)
+  local opts = r
   if not r.result or not TAGS[r.result] then return nil end
   local prop = r.identity == "helo" and ("smtp.helo=" .. pvalue(opts.helo or r.domain))
                                      or ("smtp.mailfrom=" .. pvalue(r.sender))

@@ -105,9 +105,9 @@ local function check_deferred(opts)
   copts.dns = store
   local max_rounds = opts.max_rounds or 100
   for _ = 1, max_rounds do
-    local r, err = core.check(copts)
-    if not r then store:close() return nil, err end
-    if not r.missing then store:close() return r end
+    local r, blob = core.check(copts)
+    if not r then store:close() return nil, blob end
+    if not r.missing then store:close() return r, blob end
     for _, q in ipairs(r.missing) do
       local ans = ask(opts.query, q.name, q.type)
       if not store:put(q.name, q.type, ans) then
@@ -118,51 +118,89 @@ local function check_deferred(opts)
   store:close()
   return { result = "temperror", problem = "DNS evaluation did not finish in "
            .. max_rounds .. " rounds", problem_code = "too-many-rounds",
-           lookups = 0, void_lookups = 0, trace = {} }
+           lookups = 0, void_lookups = 0, trace = {}, ip = opts.ip,
+           sender = opts.sender, helo = opts.helo, receiver = opts.receiver }
 end
+
+-- Results carry their trace as a compact string and build `trace`,
+-- `received_spf` and `authentication_results` on first access (building
+-- them eagerly cost more than the evaluation itself).
+local blobs = setmetatable({}, { __mode = "k" })
+
+local LAZY = {
+  trace = function(r) return core.trace_decode(blobs[r] or "") end,
+  received_spf = function(r) return headers.received_spf(r) end,
+  authentication_results = function(r) return headers.authentication_results(r) end,
+}
+
+local RESULT_MT = {
+  __index = function(r, k)
+    local build = LAZY[k]
+    if not build then return nil end
+    local v = build(r)
+    rawset(r, k, v)
+    if k == "trace" then blobs[r] = nil end
+    return v
+  end,
+}
+
+local function finish(r, blob, opts)
+  if opts.authserv_id then r.authserv_id = opts.authserv_id end
+  if blob then blobs[r] = blob end
+  return setmetatable(r, RESULT_MT)
+end
+
+-- DNS sources already seen, so the check is done once per object.
+local known_sources = setmetatable({}, { __mode = "k" })
 
 --- Evaluate check_host() (RFC 7208) for a client IP and sender.
 -- @tparam table opts `{ ip =, sender =, helo =, dns = zone|resolver|cache,
 --   query = function(name, qtype) (deferred mode), limits = {lookups=10,
 --   void_lookups=2, mx=10, ptr=10}, default_explanation =, receiver =,
---   authserv_id =, engine = "spfkit" }`
+--   authserv_id =, engine = "spfkit"|"libspf2" }`
 -- @return result table `{ result, explanation, mechanism, domain, lookups,
---   void_lookups, trace, received_spf, authentication_results, ... }`, or
---   `nil, err` for a bad IP or sender
+--   void_lookups, trace, received_spf, authentication_results, ... }`
+--   (`trace` and the two headers are built on first access), or `nil, err`
+--   for a bad IP or sender
 function spfkit.check(opts)
   check_options("spfkit.check", opts, CHECK_OPTIONS)
-  if opts.limits then
-    for k, v in pairs(opts.limits) do
+  local limits, dns = opts.limits, opts.dns
+  if limits then
+    for k, v in pairs(limits) do
       if not LIMITS[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 2) end
       if type(v) ~= "number" or v < 0 or v > 1000 or v % 1 ~= 0 then
         error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 2)
       end
     end
   end
-  if opts.engine and opts.engine ~= "spfkit" and opts.engine ~= "libspf2" then
-    error("spfkit.check: unknown engine '" .. opts.engine .. "'", 2)
+  local engine = opts.engine
+  if engine and engine ~= "spfkit" and engine ~= "libspf2" then
+    error("spfkit.check: unknown engine '" .. engine .. "'", 2)
   end
-  if opts.dns and opts.query then
-    error("spfkit.check: give either dns or query, not both", 2)
-  end
-  if opts.dns and not core.is_source(opts.dns) then
-    error("spfkit.check: dns must be a zone, resolver or cache", 2)
+  if dns then
+    if opts.query then error("spfkit.check: give either dns or query, not both", 2) end
+    if not known_sources[dns] then
+      if not core.is_source(dns) then
+        error("spfkit.check: dns must be a zone, resolver or cache", 2)
+      end
+      known_sources[dns] = true
+    end
   end
   if not opts.ip then
     return nil, { code = "bad-ip", message = "ip is required" }
   end
-  local r, err
-  if opts.engine == "libspf2" then
-    r, err = require("spfkit.compat").check(opts)
+  local r, blob
+  if engine == "libspf2" then
+    r, blob = require("spfkit.compat").check(opts)
+    if not r then return nil, blob end
+    return finish(r, nil, opts)
   elseif opts.query then
-    r, err = check_deferred(opts)
+    r, blob = check_deferred(opts)
   else
-    r, err = core.check(opts)
+    r, blob = core.check(opts)
   end
-  if not r then return nil, err end
-  r.received_spf = headers.received_spf(r, opts)
-  r.authentication_results = headers.authentication_results(r, opts)
-  return r
+  if not r then return nil, blob end
+  return finish(r, blob, opts)
 end
 
 -- Record toolkit (issue 5): each in its own module, loaded on first use.
