@@ -57,7 +57,8 @@ describe("spfkit-scm-1.rockspec", function()
         .. "lua5.4 -e 'local s=require\"spfkit\"; print(s.check{ip=\"192.0.2.1\",sender=\"a@e.example\","
         .. "dns=s.zone{[\"e.example\"]={{TXT=\"v=spf1 ip4:192.0.2.1 -all\"}}}}.result)'"):format(tree, tree, tree)
       local out = lines(test)
-      os.execute("rm -rf " .. tree .. " " .. tree .. ".log")
+      -- the builtin backend compiles in place: leave no objects behind
+      os.execute("rm -rf " .. tree .. " " .. tree .. ".log; rm -f csrc/*.o")
       assert.are.same({ "pass" }, out)
     end)
   end
