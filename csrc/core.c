@@ -76,6 +76,7 @@ SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
   spfkit_open_answers(L);
   spfkit_open_iconv(L);
   spfkit_open_dns(L);
+  spfkit_open_libspf2(L);
   lua_pushcfunction(L, l_is_source);
   lua_setfield(L, -2, "is_source");
   lua_pushcfunction(L, l_now_ms);
