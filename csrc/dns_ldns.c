@@ -469,6 +469,57 @@ static int resolver_query(lua_State *L) {
   return 1;
 }
 
+/* r:exchange(wire [, "udp"|"tcp"]) -> answer wire | nil, err
+ * Sends a raw message to the first nameserver and returns the first
+ * message that comes back, unchecked (for the codec: decode it). */
+static int resolver_exchange(lua_State *L) {
+  static const char *const protos[] = { "udp", "tcp", NULL };
+  resolver *r = check_resolver(L, 1);
+  size_t len;
+  const char *wire = luaL_checklstring(L, 2, &len);
+  int tcp = luaL_checkoption(L, 3, "udp", protos), fd = -1, res = XR_NETWORK;
+  const nsaddr *s = &r->ns[0];
+  double deadline = spfk_dns_now_ms() + r->timeout_ms;
+  ssize_t n = -1;
+  luaL_argcheck(L, len >= 12 && len <= SPFK_DNS_MAXMSG, 2, "not a DNS message");
+  fd = open_socket(s, tcp ? SOCK_STREAM : SOCK_DGRAM);
+  if (fd >= 0 && !tcp) {
+    if (connect(fd, (const struct sockaddr *)&s->ss, s->len) == 0 &&
+        send(fd, wire, len, 0) == (ssize_t)len) {
+      int w = wait_fd(fd, POLLIN, deadline);
+      if (w > 0) n = recv(fd, r->buf, SPFK_DNS_MAXMSG + 1, 0);
+      res = w == 0 ? XR_TIMEOUT : XR_NETWORK;
+    }
+  } else if (fd >= 0) {
+    uint8_t lb[2];
+    int w = 1;
+    res = XR_NETWORK;
+    if (connect(fd, (const struct sockaddr *)&s->ss, s->len) < 0) {
+      int err = 0;
+      socklen_t el = sizeof err;
+      w = errno == EINPROGRESS ? wait_fd(fd, POLLOUT, deadline) : -1;
+      if (w > 0 && (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0 || err)) w = -1;
+    }
+    lb[0] = (uint8_t)(len >> 8);
+    lb[1] = (uint8_t)(len & 0xff);
+    if (w > 0 && (res = tcp_io(fd, lb, 2, 1, deadline)) == 0 &&
+        (res = tcp_io(fd, (uint8_t *)wire, len, 1, deadline)) == 0 &&
+        (res = tcp_io(fd, lb, 2, 0, deadline)) == 0 &&
+        (res = tcp_io(fd, r->buf, (size_t)lb[0] << 8 | lb[1], 0, deadline)) == 0)
+      n = (ssize_t)((size_t)lb[0] << 8 | lb[1]);
+    if (w == 0) res = XR_TIMEOUT;
+  }
+  if (fd >= 0) close(fd);
+  if (n < 0) {
+    lua_pushnil(L);
+    spfk_push_error(L, res == XR_TIMEOUT ? "timeout" : "network",
+                    res == XR_TIMEOUT ? "no answer in time" : "network failure", 0);
+    return 2;
+  }
+  lua_pushlstring(L, (const char *)r->buf, (size_t)n);
+  return 1;
+}
+
 /* r:stats() -> { queries, udp, tcp, truncated, timeouts, ignored } */
 static int resolver_stats(lua_State *L) {
   resolver *r = check_resolver(L, 1);
@@ -544,7 +595,8 @@ static int l_dns_system(lua_State *L) {
 void spfkit_open_dns(lua_State *L) {
   static const luaL_Reg methods[] = {
     {"query", resolver_query}, {"stats", resolver_stats},
-    {"options", resolver_options}, {"close", resolver_close}, {NULL, NULL}
+    {"options", resolver_options}, {"exchange", resolver_exchange},
+    {"close", resolver_close}, {NULL, NULL}
   };
   static const luaL_Reg meta[] = {
     {"__gc", resolver_close}, {"__close", resolver_close},

@@ -355,6 +355,19 @@ static int l_decode(lua_State *L) {
   r = spfk_dns_decode((const uint8_t *)wire, len, a, check_id, (uint16_t)want, NULL, 0,
                       &ans, &tc, &id, &qn, &qt);
   if (r == SPFK_DEC_OOM) return luaL_error(L, "spfkit: out of memory");
+  if (r == SPFK_DEC_BAD && tc) {
+    /* a truncated answer may be cut mid-record: what matters is TC */
+    lua_createtable(L, 0, 4);
+    lua_pushstring(L, spfk_rcode_name(wire[3] & 0x0f));
+    lua_setfield(L, -2, "rcode");
+    lua_newtable(L);
+    lua_setfield(L, -2, "records");
+    lua_pushinteger(L, id);
+    lua_setfield(L, -2, "id");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "tc");
+    return 1;
+  }
   if (r != SPFK_DEC_OK) {
     lua_pushnil(L);
     spfk_push_error(L, spfk_dns_decode_error(r), spfk_dns_decode_message(r), 0);

@@ -206,7 +206,12 @@ function M.socket_query(opts)
         return fail(err == "timeout" and "timeout" or "network", tostring(err))
       end
       local ans, derr = M.decode(data, id)
-      if ans and ans.question.name == name:lower():gsub("%.$", "") and ans.question.type == qtype then
+      if ans and ans.tc and not ans.question then   -- truncated mid-record
+        sock:close()
+        if not tcp then return fail("truncated", "truncated answer and no tcp given") end
+        return over_tcp(q, id)
+      end
+      if ans and ans.question.name == (name:lower():gsub("%.$", "")) and ans.question.type == qtype then
         sock:close()
         if ans.tc then
           if not tcp then return fail("truncated", "truncated answer and no tcp given") end

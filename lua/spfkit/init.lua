@@ -86,6 +86,11 @@ local function ask(query, name, qtype)
     local code = type(err) == "table" and err.code or err
     return { rcode = ERROR_RCODES[code] or "ERROR", records = {}, ms = ms }
   end
+  if ans.tc then
+    -- a truncated answer (spfkit.dns.decode sets tc) is not an answer: its
+    -- records may be missing, so it must not read as NODATA
+    return { rcode = "ERROR", records = {}, ms = ans.ms or ms }
+  end
   if ans.ms == nil then
     local copy = {}
     for k, v in pairs(ans) do copy[k] = v end
