@@ -339,6 +339,18 @@ static int l_encode(lua_State *L) {
   return 2;
 }
 
+/* 1 when a message has a standard-query header with one well-formed
+ * question (what a truncated answer still has) */
+static int question_ok(const uint8_t *w, size_t len) {
+  size_t i = 12;
+  if (len < 12 || (w[2] & 0x78) != 0 || w[4] != 0 || w[5] != 1) return 0;
+  while (i < len && w[i]) {
+    if (w[i] > 63) return 0;
+    i += 1u + w[i];
+  }
+  return i + 5 <= len;
+}
+
 /* core.dns_decode(wire [, expected_id]) -> answer | nil, err
  * answer: { rcode=, records=, id=, tc=, question={name=, type=}, neg_ttl= } */
 static int l_decode(lua_State *L) {
@@ -355,7 +367,7 @@ static int l_decode(lua_State *L) {
   r = spfk_dns_decode((const uint8_t *)wire, len, a, check_id, (uint16_t)want, NULL, 0,
                       &ans, &tc, &id, &qn, &qt);
   if (r == SPFK_DEC_OOM) return luaL_error(L, "spfkit: out of memory");
-  if (r == SPFK_DEC_BAD && tc) {
+  if (r == SPFK_DEC_BAD && tc && question_ok((const uint8_t *)wire, len)) {
     /* a truncated answer may be cut mid-record: what matters is TC */
     lua_createtable(L, 0, 4);
     lua_pushstring(L, spfk_rcode_name(wire[3] & 0x0f));
