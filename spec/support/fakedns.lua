@@ -10,6 +10,7 @@
 --   px:queries()   -- { {proto="udp", name="example.com", type="TXT"}, ... }
 --   srv:stop()
 --
+-- FAKEDNS_PORT=N in the environment binds port N instead of a free one.
 -- Modes (UDP; TCP only in proxy mode):
 --   proxy           forward to 127.0.0.1:upstream over UDP and TCP, log queries
 --   silent          never answer
@@ -93,7 +94,7 @@ def tcp_loop(t):
 
 while True:
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    u.bind(("127.0.0.1", 0))
+    u.bind(("127.0.0.1", int(os.environ.get("FAKEDNS_PORT", "0"))))
     port = u.getsockname()[1]
     if mode != "proxy":
         break

@@ -73,7 +73,7 @@ function M.zone_text(name, lines, neg_ttl)
   return table.concat(out, "\n") .. "\n"
 end
 
-local function conf(dir, port, zones)
+local function conf(dir, port, zones, extra)
   local t = {
     "server:",
     "    ip-address: 127.0.0.1@" .. port,
@@ -91,6 +91,7 @@ local function conf(dir, port, zones)
     "    do-ip6: no",
     "    ipv4-edns-size: 4096",
     "    verbosity: 1",
+    extra or "",
     "remote-control:",
     "    control-enable: no",
   }
@@ -139,7 +140,8 @@ local function ready(port, zone)
   return false
 end
 
---- Starts NSD. opts: { zones = { [name] = {lines} | "full zone text" }, neg_ttl = 60, port = }
+--- Starts NSD. opts: { zones = { [name] = {lines} | "full zone text" }, neg_ttl = 60, port =,
+--   server_extra = "    minimal-responses: yes" (lines for the server: section) }
 -- @return server object, or nil, message
 function M.start(opts)
   local dir = M.tmpdir("spfkit-nsd")
@@ -151,7 +153,7 @@ function M.start(opts)
   local lastlog
   for _ = 1, 8 do
     local port = opts.port or random_port()
-    write(dir .. "/nsd.conf", conf(dir, port, opts.zones))
+    write(dir .. "/nsd.conf", conf(dir, port, opts.zones, opts.server_extra))
     os.remove(dir .. "/nsd.pid")
     if sh(M.NSD .. " -c " .. dir .. "/nsd.conf >" .. dir .. "/start.log 2>&1") then
       local pid
