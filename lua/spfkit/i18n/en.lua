@@ -157,9 +157,11 @@ return {
 
   -- build and merge -------------------------------------------------------
   ["unknown-provider"] = "Unknown provider \"{id}\"; see spfkit.providers.list() for the known ids.",
-  ["missing-param"] = "Provider \"{id}\" needs the \"{param}\" parameter ({description}).",
+  ["missing-param"] = "Provider \"{id}\" needs the \"{param}\" parameter: {description}",
   ["bad-param"] = "\"{value}\" is not a valid \"{param}\" for provider \"{id}\" (e.g. {example}).",
-  ["bad-term"] = "\"{term}\" is not a valid SPF term: {detail}.",
+  ["bad-term"] = function(p)
+    return "\"" .. tostring(p.term) .. "\" is not a valid SPF term: " .. syntax_detail(p) .. "."
+  end,
   ["bad-all"] = "\"{value}\" is not an \"all\" qualifier; use \"~\" "
     .. "(softfail, as the hosting notices do), \"-\" or \"?\".",
   ["merge-too-many-lookups"] = "The combined record would need {lookups} DNS lookups; SPF allows at most "

@@ -157,9 +157,11 @@ return {
 
   -- build and merge -------------------------------------------------------
   ["unknown-provider"] = "プロバイダー「{id}」は登録されていません。spfkit.providers.list() で一覧をご確認ください。",
-  ["missing-param"] = "プロバイダー「{id}」には「{param}」の指定が必要です({description_ja})。",
+  ["missing-param"] = "プロバイダー「{id}」には「{param}」の指定が必要です。{description_ja}",
   ["bad-param"] = "「{value}」はプロバイダー「{id}」の「{param}」として正しくありません(例: {example})。",
-  ["bad-term"] = "「{term}」は SPF の記述として正しくありません: {detail_ja}。",
+  ["bad-term"] = function(p)
+    return "「" .. tostring(p.term) .. "」は SPF の記述として正しくありません: " .. syntax_detail(p) .. "。"
+  end,
   ["bad-all"] = "「{value}」は「all」の限定子ではありません。「~」(各社のご案内と同じ softfail)、「-」、「?」のいずれかを指定してください。",
   ["merge-too-many-lookups"] = "まとめたレコードは DNS 参照が {lookups} 回必要になり、上限の {limit} 回を超えるため、"
     .. "受信サーバーでは permerror となります。そのためレコードは作成していません。ご利用になっていない include を削除するか、"
