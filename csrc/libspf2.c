@@ -57,6 +57,11 @@
  * 126 (504 bytes, 3 left) the literal is refused cleanly. The same state
  * can be reached with only a few macros between long literals
  * (4 + 244 -> 248 bytes each), so counting macros alone is not enough.
+ * This accounting was checked against Debian's library with a probe that
+ * compiles in a forked child: `a:` + n x `%{d}` + 4000 x `A` aborts
+ * ("stack smashing detected") for n = 127 only (125, 126, 128: clean
+ * errors), and `a:` + L x `A` + `%{d}` + L x `A` + `%{d}%{d}` + 4000 x `A`
+ * aborts for L = 244 (508 bytes) only (L = 236, 240, 248: clean errors).
  *
  * The bound: screen_macro_string() replays the compiler's size accounting
  * on the exact text libspf2 will get (same tokenising: terms split on ' ',
