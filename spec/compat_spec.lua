@@ -238,6 +238,12 @@ describe("spfkit.compat", function()
       local few = "v=spf1 a:" .. ("A"):rep(244) .. "%{d}" .. ("A"):rep(244) .. "%{d}%{d}"
         .. ("A"):rep(4000)
       assert.truthy(compat.screen(few))
+      -- modifiers are compiled the same way (unknown modifier, redirect=)
+      assert.truthy(compat.screen("v=spf1 -all foo=" .. ("%{d}"):rep(127)))
+      assert.truthy(compat.screen("v=spf1 redirect=" .. ("%{d}"):rep(100)))
+      -- explanation text: libspf2 takes " {" as a macro there too
+      assert.truthy(compat.screen(("x {d}"):rep(100), "exp"))
+      assert.is_nil(compat.screen("%{i} is not allowed to send for %{d}", "exp"))
       -- real macro records pass
       assert.is_nil(compat.screen("v=spf1 exists:%{ir}.%{l1r+-}._spf.%{d} include:%{d2} -all"))
       assert.is_nil(compat.screen("v=spf1 a:" .. ("a"):rep(60) .. "." .. ("b"):rep(60) .. ".example.jp -all"))
