@@ -90,10 +90,10 @@ demo: deps all
 	@sh tools/demo.sh
 
 bench: deps all
-	@for b in bench/check; do [ -x $$b ] && ./$$b; done
+	@for b in bench/check bench/bounce bench/dns; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec bin
+	luacheck lua spec examples bench/bounce
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec
