@@ -179,10 +179,13 @@ local function flatten(record, opts, limit)
   local costs = {}
   for _, c in ipairs(r.tree.children or {}) do
     if c.via == "include" and c.domain and not c.error and not c.loop then
-      costs[#costs + 1] = { term = c.term, domain = c.domain, cost = 1 + (c.total_lookups or 0) }
+      costs[#costs + 1] = { term = c.term, domain = c.domain, cost = 1 + (c.total_lookups or 0), i = #costs }
     end
   end
-  sort(costs, function(x, y) return x.cost > y.cost end)
+  sort(costs, function(x, y)
+    if x.cost ~= y.cost then return x.cost > y.cost end
+    return x.i < y.i
+  end)
   local replace, flattened = {}, {}
   for _, c in ipairs(costs) do
     if lookups <= limit then break end
