@@ -25,6 +25,11 @@ describe("README synopsis", function()
     local last_print
     for line in (synopsis() .. "\n"):gmatch("(.-)\n") do
       local out = line:match("^%-%->%s?(.*)")
+      local inline
+      if not out then
+        local code, comment = line:match("^(.-%S)%s+%-%->%s?(.*)$")
+        if code then line, inline = code, comment end
+      end
       if out then
         -- continuation of the expected output of the last print
         local i = last_print
@@ -38,6 +43,10 @@ describe("README synopsis", function()
           local before = #printed
           chunk()
           if #printed > before then last_print = #printed end
+          if inline then
+            assert(#printed > before, "a --> comment on a line that prints nothing: " .. line)
+            expected[last_print] = inline
+          end
           pending = ""
         end
       end
