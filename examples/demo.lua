@@ -45,21 +45,22 @@ for _, e in ipairs(entries) do
     local now = assert(spfkit.check{ ip = auth.ip, sender = "postmaster@" .. auth.domain,
                                      helo = e.reporting_mta, dns = assert(spfkit.zone(zonedata)) })
     show_check(now)
-    -- The notice's fix: add the server's address before the include.
+    -- The notice's fix: merge the server's address into the one record,
+    -- prove it passes before anyone touches DNS, and show what to paste.
     if now.result ~= "pass" and now.record then
-      local proposed = now.record:gsub("^v=spf1 ", "v=spf1 ip4:" .. auth.ip .. " ", 1)
-      local fixed = {}
-      for name, recs in pairs(zonedata) do fixed[name] = recs end
-      local recs = {}
-      for _, rr in ipairs(zonedata[auth.domain]) do
-        if rr.TXT and tostring(rr.TXT):match("^v=spf1") then recs[#recs + 1] = { TXT = proposed }
-        else recs[#recs + 1] = rr end
+      local proposed, info = spfkit.merge(now.record, { (auth.ip:find(":") and "ip6:" or "ip4:") .. auth.ip })
+      if not proposed then
+        print("\nNo merged record: " .. info.message)
+      else
+        local w = spfkit.whatif{ ip = auth.ip, sender = "postmaster@" .. auth.domain, helo = e.reporting_mta,
+                                 record = proposed, dns = assert(spfkit.zone(zonedata)) }
+        local t = spfkit.txt(proposed, { domain = auth.domain })
+        print(("\nWith the merged record (%d DNS-querying terms):"):format(info.lookups))
+        print("  " .. t.zone_line)
+        show_check(w)
+        print("  " .. w.summary.message.en)
+        print("  " .. w.summary.message.ja)
       end
-      fixed[auth.domain] = recs
-      print("\nWith the record the notice proposes:")
-      print(("  %s.  IN TXT \"%s\""):format(auth.domain, proposed))
-      show_check(assert(spfkit.check{ ip = auth.ip, sender = "postmaster@" .. auth.domain,
-                                      helo = e.reporting_mta, dns = assert(spfkit.zone(fixed)) }))
     end
   end
 end

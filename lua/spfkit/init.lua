@@ -220,6 +220,7 @@ function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local LAZY = {
   bounce = "spfkit.bounce", providers = "spfkit.providers", dns = "spfkit.dns",
+  i18n = "spfkit.i18n", compat = "spfkit.compat",
 }
 
 -- Real DNS sources (lua/spfkit/dns.lua): spfkit.resolver{...}, spfkit.cache{...}

@@ -1,0 +1,15 @@
+-- `make demo` is the main job: it must keep running offline and show the
+-- merged record proven by what-if (the Zenlogic notice's own example).
+describe("make demo", function()
+  it("diagnoses the bundled bounce against the bundled zone", function()
+    local p = assert(io.popen("sh tools/demo.sh 2>&1; echo \"exit=$?\""))
+    local out = p:read("*a")
+    p:close()
+    assert.matches("exit=0", out, 1, true)
+    assert.matches("SPF for example.jp did not pass with ip 164.0.1.2", out, 1, true)
+    assert.matches("result:    softfail", out, 1, true)
+    assert.matches('example.jp. 3600 IN TXT "v=spf1 ip4:164.0.1.2 include:_spf.example.jp ~all"', out, 1, true)
+    assert.matches("result:    pass", out, 1, true)
+    assert.matches("SPF「pass」", out, 1, true)
+  end)
+end)
