@@ -132,7 +132,7 @@ end
 -- them eagerly cost more than the evaluation itself).
 local blobs = setmetatable({}, { __mode = "k" })
 
-local LAZY = {
+local LAZY_FIELDS = {
   trace = function(r) return core.trace_decode(blobs[r] or "") end,
   received_spf = function(r) return headers.received_spf(r) end,
   authentication_results = function(r) return headers.authentication_results(r) end,
@@ -140,7 +140,7 @@ local LAZY = {
 
 local RESULT_MT = {
   __index = function(r, k)
-    local build = LAZY[k]
+    local build = LAZY_FIELDS[k]
     if not build then return nil end
     local v = build(r)
     rawset(r, k, v)
@@ -218,7 +218,7 @@ function spfkit.txt(record, opts) return require("spfkit.txt").txt(record, opts)
 function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
-local LAZY = {
+local MODULES = {
   bounce = "spfkit.bounce", providers = "spfkit.providers", dns = "spfkit.dns",
   i18n = "spfkit.i18n", compat = "spfkit.compat",
 }
@@ -229,7 +229,7 @@ function spfkit.cache(opts) return require("spfkit.dns").cache(opts) end
 
 return setmetatable(spfkit, {
   __index = function(t, k)
-    local name = LAZY[k]
+    local name = MODULES[k]
     if not name then return nil end
     local m = require(name)
     rawset(t, k, m)
