@@ -119,6 +119,12 @@ describe("spfkit.providers.list", function()
         assert.is_string(e.panel.en, where .. ": panel.en")
         assert.is_string(e.panel.ja, where .. ": panel.ja")
       end
+      if e.panel_only then
+        -- no fixed value: the panel is the only source, and it must be named
+        assert.is_nil(e.terms, where .. ": panel_only with terms")
+        assert.is_table(e.panel, where .. ": panel_only without panel")
+        goto continue
+      end
       assert.is_table(e.terms, where .. ": terms")
       assert.is_true(#e.terms > 0, where .. ": no terms")
       for _, t in ipairs(e.terms) do
@@ -133,11 +139,24 @@ describe("spfkit.providers.list", function()
       end
       -- placeholders used and params declared are the same set
       assert.same(keys(placeholders(e.terms)), keys(e.params), where .. ": placeholders vs params")
+      ::continue::
     end
+  end)
+
+  it("models xserver as panel-only (seed 004 cites only its manual)", function()
+    local e = assert(providers.get("xserver"))
+    assert.is_true(e.panel_only)
+    assert.equal("https://www.xserver.ne.jp/manual/man_domain_dns_setting.php", e.source)
+    local terms, err = providers.terms("xserver", { ip = "192.0.2.1" })
+    assert.is_nil(terms)
+    assert.equal("panel-only", err.code)
+    assert.matches("サーバーパネル", err.message_ja, 1, true)
+    assert.matches("xserver.ne.jp/manual", err.message, 1, true)
   end)
 
   it("substitutes every entry's examples into valid, placeholder-free terms", function()
     for _, e in ipairs(list) do
+      if e.panel_only then goto continue end
       local params = {}
       for name, p in pairs(e.params) do params[name] = p.example end
       local terms, err = providers.terms(e.id, params)
@@ -147,6 +166,7 @@ describe("spfkit.providers.list", function()
         assert.is_true(valid_term(t), e.id .. ": " .. t)
         assert.is_nil(t:find("[{}]"), e.id .. ": placeholder left in " .. t)
       end
+      ::continue::
     end
   end)
 

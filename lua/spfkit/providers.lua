@@ -152,7 +152,7 @@ end
 -- @tparam[opt] table params `{ ip = "192.0.2.1", host = "www1234.sakura.ne.jp" }`
 -- @treturn[1] table array of term strings, e.g. `{"a:www1234.sakura.ne.jp", "mx"}`
 -- @treturn[2] nil
--- @treturn[2] table `{ code = "unknown-provider"|"missing-param"|"bad-param",
+-- @treturn[2] table `{ code = "unknown-provider"|"missing-param"|"bad-param"|"panel-only",
 --   message = ..., message_ja = ..., param = <name> }`
 -- @raise if `id` is not a string or `params` is neither nil nor a table
 function M.terms(id, params)
@@ -165,6 +165,14 @@ function M.terms(id, params)
   params = params or {}
   local entry = by_id[id]
   if not entry then return unknown(id) end
+  if entry.panel_only then
+    -- the provider publishes no fixed value: its panel shows the record
+    return fail("panel-only",
+      "provider '" .. id .. "' publishes no fixed SPF value: copy the record shown in "
+        .. entry.panel.en .. " (" .. entry.source .. ")",
+      "「" .. entry.name.ja .. "」は固定の SPF の値を公開していません。" .. entry.panel.ja
+        .. " に表示される値をそのまま設定してください(" .. entry.source .. ")。")
+  end
 
   local names = {}
   for name in pairs(entry.params or {}) do names[#names + 1] = name end

@@ -127,6 +127,28 @@ return {
     },
   },
   {
+    -- Seed 004 (BiNDism) sends Xserver customers to Xserver's own DNS manual;
+    -- Xserver publishes no fixed SPF value to copy: its server panel shows
+    -- each domain's record. No value is invented here (panel_only).
+    id = "xserver",
+    name = { en = "Xserver", ja = "エックスサーバー" },
+    panel_only = true,
+    source = "https://www.xserver.ne.jp/manual/man_domain_dns_setting.php",
+    panel = {
+      en = "Xserver server panel > Domain > DNS record settings (the SPF line of your domain)",
+      ja = "エックスサーバーのサーバーパネル >「DNSレコード設定」(対象ドメインの SPF の行)",
+    },
+    notes = {
+      en = "When the domain uses Xserver's name servers, Xserver sets SPF itself; check the SPF setting in the "
+        .. "server panel. With an external DNS, copy the SPF value the server panel shows for the domain into "
+        .. "that DNS as one TXT record (merge it into an existing v=spf1 record).",
+      ja = "エックスサーバーのネームサーバーをご利用の場合、SPF はエックスサーバー側で設定されます。"
+        .. "サーバーパネルの SPF 設定をご確認ください。外部の DNS をご利用の場合は、サーバーパネルに表示される"
+        .. "対象ドメインの SPF の値を、その DNS に TXT レコード1件として設定してください"
+        .. "(既存の v=spf1 レコードがある場合はまとめてください)。",
+    },
+  },
+  {
     id = "bind",
     name = { en = "BiND server (BiNDup)", ja = "BiNDサーバー(BiNDup)" },
     terms = {
