@@ -215,6 +215,23 @@ static const char *get_p(void *ud, int *status) {
   return c->p;
 }
 
+/* the macro variables of this check, with d = domain */
+static void macro_ctx(check *c, const char *domain, spfk_macro_ctx *m) {
+  memset(m, 0, sizeof *m);
+  m->sender = c->sender; m->sender_len = c->sender_len;
+  m->local = c->local; m->local_len = c->local_len;
+  m->sdomain = c->sdomain; m->sdomain_len = c->sdomain_len;
+  m->domain = domain; m->domain_len = strlen(domain);
+  m->ip = &c->ip;
+  m->helo = c->helo; m->helo_len = c->helo_len;
+  m->receiver = c->receiver;
+  if (c->now < 0) c->now = (long long)time(NULL);   /* %{t}: only when expanding */
+  m->now = c->now;
+  m->get_p = get_p;
+  m->p_ud = c;
+  if (!c->p_done) c->p_domain = domain;
+}
+
 /* expands a domain-spec (NULL: the current domain) into *out */
 static int expand_domain(check *c, const char *domain, const char *spec, size_t n,
                          int mode, char **out) {
@@ -222,19 +239,7 @@ static int expand_domain(check *c, const char *domain, const char *spec, size_t 
   size_t outlen;
   const char *why;
   int r;
-  memset(&m, 0, sizeof m);
-  m.sender = c->sender; m.sender_len = c->sender_len;
-  m.local = c->local; m.local_len = c->local_len;
-  m.sdomain = c->sdomain; m.sdomain_len = c->sdomain_len;
-  m.domain = domain; m.domain_len = strlen(domain);
-  m.ip = &c->ip;
-  m.helo = c->helo; m.helo_len = c->helo_len;
-  m.receiver = c->receiver;
-  if (c->now < 0) c->now = (long long)time(NULL);
-  m.now = c->now;
-  m.get_p = get_p;
-  m.p_ud = c;
-  if (!c->p_done) c->p_domain = domain;
+  macro_ctx(c, domain, &m);
   r = spfk_expand(c->a, &m, spec, n, mode, out, &outlen, &why);
   if (r == 1) return R_SUSPEND;
   if (r == -2) return R_OOM;
@@ -464,18 +469,7 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   if (b.oom) return R_OOM;
   if (!b.p) return R_PASS;
   if (spfk_check_macro_string(b.p, b.len, 0, 1, &why)) return R_PASS;
-  memset(&m, 0, sizeof m);
-  m.sender = c->sender; m.sender_len = c->sender_len;
-  m.local = c->local; m.local_len = c->local_len;
-  m.sdomain = c->sdomain; m.sdomain_len = c->sdomain_len;
-  m.domain = domain; m.domain_len = strlen(domain);
-  m.ip = &c->ip;
-  m.helo = c->helo; m.helo_len = c->helo_len;
-  m.receiver = c->receiver;
-  if (c->now < 0) c->now = (long long)time(NULL);
-  m.now = c->now;
-  m.get_p = get_p;
-  m.p_ud = c;
+  macro_ctx(c, domain, &m);
   r = spfk_expand(c->a, &m, b.p, b.len, SPFK_EXPAND_EXP, &text, &outlen, &why);
   if (r == 1) return R_SUSPEND;
   if (r == -2) return R_OOM;
