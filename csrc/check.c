@@ -306,12 +306,21 @@ static int validated_ptrs(check *c, const char ***names, int *n, int count_voids
 
 static int check_host(check *c, const char *domain, int depth, int *lookups_here);
 
+/* the strings of one TXT record joined (RFC 7208 3.3); -1 on OOM,
+ * b->p NULL when the record is empty */
+static int txt_join(check *c, const spfk_rr *rr, spfk_buf *b) {
+  int j;
+  spfk_buf_init(b, c->a);
+  for (j = 0; j < rr->u.txt.n; j++) spfk_buf_add(b, rr->u.txt.s[j], rr->u.txt.len[j]);
+  return b->oom ? -1 : 0;
+}
+
 /* Fetches and selects the SPF record of domain (RFC 7208 4.4, 4.5).
  * R_PASS with *rec set, R_NONE, R_PERMERROR, R_TEMPERROR, R_SUSPEND, R_OOM. */
 static int get_record(check *c, const char *domain, int count_voids,
                       const char **text, size_t *len) {
   const spfk_answer *a;
-  int i, j, found = 0, r = lookup(c, domain, SPFK_T_TXT, &a);
+  int i, found = 0, r = lookup(c, domain, SPFK_T_TXT, &a);
   if (r != R_PASS) return r;
   if (count_voids && (r = count_void(c, a, SPFK_T_TXT, domain)) != R_PASS) return r;
   if (a->rcode == SPFK_RC_NXDOMAIN) return R_NONE;
@@ -320,9 +329,7 @@ static int get_record(check *c, const char *domain, int count_voids,
     const spfk_rr *rr = &a->rr[i];
     spfk_buf b;
     if (rr->type != SPFK_T_TXT) continue;
-    spfk_buf_init(&b, c->a);
-    for (j = 0; j < rr->u.txt.n; j++) spfk_buf_add(&b, rr->u.txt.s[j], rr->u.txt.len[j]);
-    if (b.oom) return R_OOM;
+    if (txt_join(c, rr, &b) < 0) return R_OOM;
     if (!b.p) continue;
     if (!spfk_is_spf(b.p, b.len)) continue;
     if (++found > 1)
@@ -451,7 +458,7 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   spfk_macro_ctx m;
   spfk_buf b;
   size_t outlen;
-  int r, i, j;
+  int r, i;
   const char *saved = c->problem, *saved_code = c->problem_code;
   r = expand_domain(c, domain, md->value, md->value_len, SPFK_EXPAND_DOMAIN, &target);
   if (r == R_SUSPEND || r == R_OOM) return r;
@@ -464,9 +471,7 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   if (r != R_PASS) return r;
   if (a->rcode != SPFK_RC_NOERROR || count_type(a, SPFK_T_TXT) != 1) return R_PASS;
   for (i = 0; i < a->n; i++) if (a->rr[i].type == SPFK_T_TXT) found = &a->rr[i];
-  spfk_buf_init(&b, c->a);
-  for (j = 0; j < found->u.txt.n; j++) spfk_buf_add(&b, found->u.txt.s[j], found->u.txt.len[j]);
-  if (b.oom) return R_OOM;
+  if (txt_join(c, found, &b) < 0) return R_OOM;
   if (!b.p) return R_PASS;
   if (spfk_check_macro_string(b.p, b.len, 0, 1, &why)) return R_PASS;
   macro_ctx(c, domain, &m);
@@ -563,27 +568,6 @@ static int domain_ok(const char *d, size_t n) {
 }
 
 /* ---- Lua binding -------------------------------------------------------- */
-
-static const char *optfield(lua_State *L, int t, const char *k, size_t *n) {
-  const char *s;
-  lua_getfield(L, t, k);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); if (n) *n = 0; return NULL; }
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "spfkit.check: '%s' must be a string", k);
-  s = lua_tolstring(L, -1, n);
-  lua_pop(L, 1);   /* still referenced by the options table */
-  return s;
-}
-
-static int optint(lua_State *L, int t, const char *k, int def, int max) {
-  lua_Integer v;
-  lua_getfield(L, t, k);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
-  if (!lua_isnumber(L, -1)) luaL_error(L, "spfkit.check: limits.%s must be a number", k);
-  v = lua_tointeger(L, -1);
-  lua_pop(L, 1);
-  if (v < 0 || v > max) luaL_error(L, "spfkit.check: limits.%s out of range", k);
-  return (int)v;
-}
 
 /* The trace travels as one compact string, decoded by core.trace_decode
  * only when a caller reads result.trace (building it eagerly cost more than
@@ -759,11 +743,11 @@ static int l_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   memset(&c, 0, sizeof c);
-  ipstr = optfield(L, 1, "ip", &iplen);
-  sender = optfield(L, 1, "sender", &sl);
-  helo = optfield(L, 1, "helo", &hl);
-  c.receiver = optfield(L, 1, "receiver", NULL);
-  c.default_exp = optfield(L, 1, "default_explanation", NULL);
+  ipstr = spfk_optstring(L, 1, "ip", &iplen);
+  sender = spfk_optstring(L, 1, "sender", &sl);
+  helo = spfk_optstring(L, 1, "helo", &hl);
+  c.receiver = spfk_optstring(L, 1, "receiver", NULL);
+  c.default_exp = spfk_optstring(L, 1, "default_explanation", NULL);
   lua_getfield(L, 1, "now");
   c.now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : -1;   /* -1: time() when %{t} needs it */
   lua_pop(L, 1);
@@ -777,10 +761,10 @@ static int l_check(lua_State *L) {
   lua_getfield(L, 1, "limits");
   if (lua_istable(L, -1)) {
     int t = lua_gettop(L);
-    c.max_lookups = optint(L, t, "lookups", 10, 1000);
-    c.max_void = optint(L, t, "void_lookups", 2, 1000);
-    c.max_mx = optint(L, t, "mx", 10, 1000);
-    c.max_ptr = optint(L, t, "ptr", 10, 1000);
+    c.max_lookups = spfk_optlimit(L, t, "lookups", 10);
+    c.max_void = spfk_optlimit(L, t, "void_lookups", 2);
+    c.max_mx = spfk_optlimit(L, t, "mx", 10);
+    c.max_ptr = spfk_optlimit(L, t, "ptr", 10);
   }
   lua_pop(L, 1);
 

@@ -42,6 +42,27 @@ void spfk_push_error(lua_State *L, const char *code, const char *message,
   }
 }
 
+const char *spfk_optstring(lua_State *L, int t, const char *k, size_t *n) {
+  const char *s;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); if (n) *n = 0; return NULL; }
+  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "spfkit.check: '%s' must be a string", k);
+  s = lua_tolstring(L, -1, n);
+  lua_pop(L, 1);   /* still referenced by the options table */
+  return s;
+}
+
+int spfk_optlimit(lua_State *L, int t, const char *k, int def) {
+  lua_Integer v;
+  lua_getfield(L, t, k);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
+  if (!lua_isnumber(L, -1)) luaL_error(L, "spfkit.check: limits.%s must be a number", k);
+  v = lua_tointeger(L, -1);
+  lua_pop(L, 1);
+  if (v < 0 || v > 1000) luaL_error(L, "spfkit.check: limits.%s out of range", k);
+  return (int)v;
+}
+
 spfk_source *spfk_tosource(lua_State *L, int idx) {
   void *p = lua_touserdata(L, idx);
   int is;

@@ -536,27 +536,6 @@ static void setfs(lua_State *L, const char *k, const char *v) {
 
 /* ---- core.libspf2_check -------------------------------------------------- */
 
-static const char *optstr(lua_State *L, int t, const char *k, size_t *n) {
-  const char *s;
-  lua_getfield(L, t, k);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); if (n) *n = 0; return NULL; }
-  if (lua_type(L, -1) != LUA_TSTRING) luaL_error(L, "spfkit.check: '%s' must be a string", k);
-  s = lua_tolstring(L, -1, n);
-  lua_pop(L, 1);   /* the options table keeps it alive */
-  return s;
-}
-
-static int optlimit(lua_State *L, int t, const char *k, int def) {
-  lua_Integer v;
-  lua_getfield(L, t, k);
-  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
-  if (!lua_isnumber(L, -1)) luaL_error(L, "spfkit.check: limits.%s must be a number", k);
-  v = lua_tointeger(L, -1);
-  lua_pop(L, 1);
-  if (v < 0 || v > 1000) luaL_error(L, "spfkit.check: limits.%s out of range", k);
-  return (int)v;
-}
-
 typedef struct request {
   int v6;
   uint8_t addr[16];
@@ -655,11 +634,11 @@ static int l_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   memset(&rq, 0, sizeof rq);
   memset(&o, 0, sizeof o);
-  ipstr = optstr(L, 1, "ip", &iplen);
-  sender = optstr(L, 1, "sender", &sl);
-  helo = optstr(L, 1, "helo", &hl);
-  rq.receiver = optstr(L, 1, "receiver", NULL);
-  rq.default_exp = optstr(L, 1, "default_explanation", NULL);
+  ipstr = spfk_optstring(L, 1, "ip", &iplen);
+  sender = spfk_optstring(L, 1, "sender", &sl);
+  helo = spfk_optstring(L, 1, "helo", &hl);
+  rq.receiver = spfk_optstring(L, 1, "receiver", NULL);
+  rq.default_exp = spfk_optstring(L, 1, "default_explanation", NULL);
   lua_getfield(L, 1, "dns");
   src = spfk_tosource(L, -1);
   lua_pop(L, 1);   /* the options table keeps it alive */
@@ -668,9 +647,9 @@ static int l_check(lua_State *L) {
   lua_getfield(L, 1, "limits");
   if (lua_istable(L, -1)) {
     int t = lua_gettop(L);
-    rq.max_mech = optlimit(L, t, "lookups", 10);
-    rq.max_mx = optlimit(L, t, "mx", 10);
-    rq.max_ptr = optlimit(L, t, "ptr", 10);
+    rq.max_mech = spfk_optlimit(L, t, "lookups", 10);
+    rq.max_mx = spfk_optlimit(L, t, "mx", 10);
+    rq.max_ptr = spfk_optlimit(L, t, "ptr", 10);
   }
   lua_pop(L, 1);
 

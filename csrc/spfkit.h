@@ -224,6 +224,11 @@ void spfk_setfuncs(lua_State *L, const luaL_Reg *l);
 /* Create a metatable with methods (also __index) and metamethods. */
 void spfk_newclass(lua_State *L, const char *name, const luaL_Reg *methods,
                    const luaL_Reg *metamethods, int is_source);
+/* Options of spfkit.check, read from the table at t (raise on wrong types):
+ * a string field (NULL when absent; it stays referenced by the table) and
+ * a limits field (def when absent; 0..1000). */
+const char *spfk_optstring(lua_State *L, int t, const char *k, size_t *n);
+int spfk_optlimit(lua_State *L, int t, const char *k, int def);
 /* Push an error table { code=, message=, position= } (position omitted if 0). */
 void spfk_push_error(lua_State *L, const char *code, const char *message,
                      size_t position);
