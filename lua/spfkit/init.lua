@@ -72,6 +72,22 @@ function spfkit.zone(data)
   return core.zone(data)
 end
 
+--- A static DNS source read from a master file (RFC 1035 format, read with
+-- ldns's zone reader): `$ORIGIN`, `$TTL`, relative names, `@`, multi-string
+-- TXT and TTLs as written.
+-- @tparam string path the zone file
+-- @tparam[opt] string origin the origin when the file has no `$ORIGIN`
+-- @return zone userdata, or `nil, err` (`err.code` "zone-file", `err.line`)
+function spfkit.zone_file(path, origin)
+  if type(path) ~= "string" then
+    error("spfkit.zone_file: expected a path, got " .. type(path), 2)
+  end
+  if origin ~= nil and type(origin) ~= "string" then
+    error("spfkit.zone_file: origin must be a string, got " .. type(origin), 2)
+  end
+  return core.zone_file(path, origin)
+end
+
 local ERROR_RCODES = { timeout = "TIMEOUT", network = "NETWORK" }
 
 -- Ask the caller's query function; always returns an answer table.
@@ -216,6 +232,11 @@ function spfkit.merge(existing, additions, opts)
 end
 function spfkit.txt(record, opts) return require("spfkit.txt").txt(record, opts) end
 function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
+
+--- Diagnose a bounce (or a domain and an IP): what is wrong and the exact
+-- DNS change that fixes it (lua/spfkit/diagnose.lua). Never raises on bad
+-- input; returns a report object with `text()`, `json()` and `html()`.
+function spfkit.diagnose(opts) return require("spfkit.diagnose").diagnose(opts) end
 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local MODULES = {

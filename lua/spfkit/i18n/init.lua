@@ -18,6 +18,18 @@ local catalogs = {
   ja = require "spfkit.i18n.ja",
 }
 
+-- Catalog parts by concern, each `{ en = {...}, ja = {...} }`, merged in.
+local PARTS = { "spfkit.i18n.diagnose", "spfkit.i18n.cli" }
+for _, name in ipairs(PARTS) do
+  local part = require(name)
+  for lang, catalog in pairs(catalogs) do
+    for code, msg in pairs(part[lang]) do
+      if catalog[code] ~= nil then error("spfkit.i18n: " .. name .. " redefines '" .. code .. "'") end
+      catalog[code] = msg
+    end
+  end
+end
+
 local M = {}
 
 --- The languages in the catalog.

@@ -1,0 +1,3 @@
+--- diagnose messages (see `spfkit.i18n`): { en = {...}, ja = {...} }.
+-- @module spfkit.i18n.diagnose
+return { en = {}, ja = {} }
