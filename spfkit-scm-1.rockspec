@@ -39,6 +39,7 @@ build = {
             "csrc/libspf2.c",
             "csrc/macro.c",
             "csrc/record.c",
+            "csrc/zone_file.c",
          },
          defines = { "_DEFAULT_SOURCE" },
          libraries = { "ldns", "spf2" },

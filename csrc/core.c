@@ -94,6 +94,7 @@ SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
   spfkit_open_macro(L);
   spfkit_open_check(L);
   spfkit_open_zone(L);
+  spfkit_open_zone_file(L);
   spfkit_open_answers(L);
   spfkit_open_iconv(L);
   spfkit_open_dns(L);

@@ -8,6 +8,13 @@
  * without the asked type is NODATA; CNAMEs are followed (8 hops, loops end
  * the chain); "TIMEOUT" makes queries for every type not listed before it
  * time out, and {TYPE = "TIMEOUT"} makes that type time out.
+ *
+ * A record may carry its TTL: { TXT = "v=spf1 -all", ttl = 3600 } (an
+ * integer 0..2147483647, RFC 2181 section 8; default 300). ttl is not a type:
+ * the table still holds exactly one TYPE key. Answers carry it as rr.ttl.
+ *
+ * spfk_zone_from_table() is the constructor behind core.zone; core.zone_file
+ * (zone_file.c) builds the same table from a master file and calls it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -17,6 +24,8 @@
 
 #define ITEM_TIMEOUT (-1)   /* the bare "TIMEOUT" marker */
 #define MAX_CNAME_HOPS 8
+#define DEFAULT_TTL 300
+#define MAX_TTL 2147483647  /* RFC 2181 section 8 */
 
 typedef struct item {
   spfk_rr rr;               /* rr.type == ITEM_TIMEOUT for the marker */
@@ -150,13 +159,24 @@ static const char *add_name(lua_State *L, zone *z, const char *name, size_t nlen
       it->rr.name = nm;
       k++;
     } else if (lua_istable(L, -1)) {
-      /* { TYPE = data } : exactly one key */
+      /* { TYPE = data [, ttl = n] } : exactly one TYPE key */
       int keys = 0;
+      uint32_t ttl = DEFAULT_TTL;
       lua_pushnil(L);
       while (lua_next(L, -2)) {
         const char *tn = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
-        int t = tn ? spfk_type_code(tn) : 0;
+        int t;
         const char *err = NULL;
+        if (tn && strcmp(tn, "ttl") == 0) {
+          lua_Number v = lua_tonumber(L, -1);
+          if (lua_type(L, -1) != LUA_TNUMBER || !(v >= 0 && v <= MAX_TTL) ||
+              v != (lua_Number)(long)v)
+            return lua_pushfstring(L, "zone: %s: ttl must be an integer 0..%d", nm, MAX_TTL);
+          ttl = (uint32_t)v;
+          lua_pop(L, 1);
+          continue;
+        }
+        t = tn ? spfk_type_code(tn) : 0;
         keys++;
         if (!t) return lua_pushfstring(L, "zone: %s: unknown record type '%s'", nm, tn ? tn : "?");
         if (lua_type(L, -1) == LUA_TSTRING && strcmp(lua_tostring(L, -1), "TIMEOUT") == 0) {
@@ -178,11 +198,11 @@ static const char *add_name(lua_State *L, zone *z, const char *name, size_t nlen
           }
           lua_pop(L, 1);
           it->rr = ans.rr[0];
-          it->rr.ttl = 300;
         }
         lua_pop(L, 1);
       }
-      if (keys != 1) return lua_pushfstring(L, "zone: %s: each record is { TYPE = data }", nm);
+      it->rr.ttl = ttl;
+      if (keys != 1) return lua_pushfstring(L, "zone: %s: each record is { TYPE = data [, ttl = n] }", nm);
       k++;
     } else {
       return lua_pushfstring(L, "zone: %s: each record is { TYPE = data } or \"TIMEOUT\"", nm);
@@ -231,10 +251,11 @@ static int zone__tostring(lua_State *L) {
   return 1;
 }
 
-/* core.zone(tbl) -> zone | nil, err */
-static int zone_new(lua_State *L) {
+/* Builds a zone from the table at idx (the core.zone shape) and pushes it,
+ * or nil and an error table (code "bad-zone"); returns the number pushed. */
+int spfk_zone_from_table(lua_State *L, int idx) {
   zone *z;
-  luaL_checktype(L, 1, LUA_TTABLE);
+  idx = spfk_absindex(L, idx);
   z = lua_newuserdata(L, sizeof *z);
   memset(z, 0, sizeof *z);
   luaL_setmetatable(L, SPFKIT_ZONE_MT);
@@ -242,7 +263,7 @@ static int zone_new(lua_State *L) {
   z->a = spfk_arena_new();
   if (!z->a || grow(z) < 0) return luaL_error(L, "spfkit: out of memory");
   lua_pushnil(L);
-  while (lua_next(L, 1)) {
+  while (lua_next(L, idx)) {
     size_t nl;
     const char *name, *err;
     if (lua_type(L, -2) != LUA_TSTRING || !lua_istable(L, -1)) {
@@ -260,6 +281,12 @@ static int zone_new(lua_State *L) {
     lua_pop(L, 1);
   }
   return 1;
+}
+
+/* core.zone(tbl) -> zone | nil, err */
+static int zone_new(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  return spfk_zone_from_table(L, 1);
 }
 
 /* zone:query(name, type) -> answer | nil, err (timeout) */

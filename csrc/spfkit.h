@@ -117,6 +117,9 @@ void spfk_push_answer(lua_State *L, const spfk_answer *ans);
 void spfk_push_rr(lua_State *L, const spfk_rr *rr);
 int  spfk_read_answer(lua_State *L, int idx, spfk_arena *a, const char *qname,
                       spfk_answer *out, const char **err);
+/* Build a zone from the core.zone table at idx; pushes the zone, or nil and
+ * an error table; returns the number of values pushed (dns_zone.c). */
+int  spfk_zone_from_table(lua_State *L, int idx);
 /* Deep copy of an answer into another arena. */
 int  spfk_copy_answer(spfk_arena *a, const spfk_answer *src, spfk_answer *dst);
 
@@ -214,6 +217,7 @@ void spfkit_open_record(lua_State *L);   /* parse */
 void spfkit_open_macro(lua_State *L);    /* expand */
 void spfkit_open_check(lua_State *L);    /* check */
 void spfkit_open_zone(lua_State *L);     /* zone */
+void spfkit_open_zone_file(lua_State *L); /* zone_file */
 void spfkit_open_answers(lua_State *L);  /* answers (deferred store) */
 void spfkit_open_iconv(lua_State *L);    /* iconv */
 void spfkit_open_dns(lua_State *L);      /* resolver, cache, wire codec */
