@@ -74,6 +74,17 @@ local function original_from(map)
     message_id = map["message-id"] and (match(map["message-id"], "<([^>]+)>") or text.trim(map["message-id"])),
     date = map.date,
     return_path = map["return-path"] and text.address(map["return-path"]),
+    -- evidence of mailing lists and forwarding (spfkit.diagnose)
+    list_id = map["list-id"] and text.trim(mime.decode_words(map["list-id"])),
+    list_post = map["list-post"] and text.trim(map["list-post"]),
+    ml_name = map["x-ml-name"] and text.trim(mime.decode_words(map["x-ml-name"])),
+    mailman = map["x-mailman-version"] and text.trim(map["x-mailman-version"]),
+    precedence = map.precedence and lower(text.trim(map.precedence)),
+    delivered_to = map["delivered-to"] and text.address(map["delivered-to"]),
+    forwarded_to = map["x-forwarded-to"] and text.address(map["x-forwarded-to"]),
+    resent_from = map["resent-from"] and text.address(map["resent-from"]),
+    arc = map["arc-seal"] and true or nil,
+    dkim_signature = map["dkim-signature"] and match(";" .. map["dkim-signature"], "[%s;]d%s*=%s*([%w%.%-_]+)") or nil,
   }
   if next(o) == nil then return nil end
   return o
@@ -119,7 +130,7 @@ local function read_notice(notice, hmap, have_dsn)
 end
 
 local function merge_into(d, h)
-  for _, k in ipairs({ "remote_mta", "remote_ip", "command", "action" }) do
+  for _, k in ipairs({ "remote_mta", "remote_ip", "command", "action", "original_recipient" }) do
     if d[k] == nil then d[k] = h[k] end
   end
   if h.reason_hint and not d.reason_hint then d.reason_hint = h.reason_hint end
@@ -160,6 +171,9 @@ end
 local function finish(r, ctx)
   local e = {}
   e.recipient = r.recipient
+  -- the address the message was sent to before an alias/forward expanded it
+  local orcpt = r.original_recipient and lower(r.original_recipient)
+  if orcpt and orcpt ~= r.recipient then e.original_recipient = orcpt end
   local diag = r.diagnostic and text.clean_reply(r.diagnostic) or nil
   if diag == "" then diag = nil end
   e.diagnostic = diag

@@ -59,6 +59,7 @@ function M.parse(s)
       local r = {}
       r.recipient = text.address(f["final-recipient"]) or text.address(f["original-recipient"])
       r.alt = { text.address(f["original-recipient"]), text.address(f["x-actual-recipient"]) }
+      r.original_recipient = text.address(f["original-recipient"])
       r.action = M.action(f.action)
       local st = f.status and match(f.status, "(%d%.%d+%.%d+)")
       if st and text.valid_status(st) then r.status = st end

@@ -63,9 +63,10 @@ function M.postfix(lines)
       -- continuation lines are indented by Postfix, but not once pasted
       buf, i = block_lines(lines, i + 1, function(x) return nonblank(x) and not find(x, "^<[^>%s]+>") end)
       local block = fold(rest .. " " .. concat(buf, " "))
+      local expanded = match(block, "^%(expanded from <?([^>)%s]+)>?%)")
       block = gsub(block, "^%(expanded from [^)]*%)%s*", "")
       block = gsub(block, "^:%s*", "")
-      local r = { recipient = lower(addr) }
+      local r = { recipient = lower(addr), original_recipient = expanded and lower(expanded) }
       local h, ip, said = match(block, "^host (%S-)%[([^%]]*)%] said:%s*(.*)$")
       if h then
         local txt, cmd = match(said, "^(.*)%(in reply to (.-) command%)")

@@ -1,0 +1,315 @@
+--- The diagnosis report object and its renderers: text for a terminal,
+-- JSON for panels (schema "spfkit.diagnosis/1", documented in README.md),
+-- and a self-contained, escaped HTML fragment. `tostring(report)` is the
+-- text form.
+--
+-- Every string that came from outside (the bounce, DNS answers) is treated
+-- as untrusted: JSON output is valid UTF-8 with `<`, `>` and `&` escaped,
+-- HTML output escapes everything, and control characters are removed from
+-- the terminal text.
+--
+-- Pure Lua (5.1/LuaJIT and 5.4).
+-- @module spfkit.report
+
+local i18n = require "spfkit.i18n"
+
+local M = {}
+
+M.SCHEMA = "spfkit.diagnosis/1"
+
+local type, pairs, ipairs, tostring, concat, sort = type, pairs, ipairs, tostring, table.concat, table.sort
+local byte, char, format, gsub, sub, rep = string.byte, string.char, string.format, string.gsub, string.sub, string.rep
+
+-- Keys of the report that renderers export, in the order the text shows them.
+M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "sender", "summary",
+             "findings", "steps", "fix", "whatif", "spf", "dmarc", "ptr", "relay", "bounce", "error" }
+
+local ARRAY = {}                 -- metatable marking a table as a JSON array
+function M.array(t) return setmetatable(t or {}, ARRAY) end
+
+-- Array-valued fields, so that empty ones still encode as [].
+local ARRAY_KEYS = { findings = true, steps = true, names = true, records = true, rua = true,
+                     addresses = true, other_txt = true, evidence_list = true }
+
+--- Replace bytes that are not valid UTF-8 with U+FFFD.
+-- @tparam string s
+-- @treturn string
+function M.utf8_clean(s)
+  if not s:find("[\128-\255]") then return s end
+  local out, i, n = {}, 1, #s
+  while i <= n do
+    local c = byte(s, i)
+    local len = c < 0x80 and 1 or (c >= 0xC2 and c <= 0xDF) and 2 or (c >= 0xE0 and c <= 0xEF) and 3
+      or (c >= 0xF0 and c <= 0xF4) and 4 or 0
+    local ok = len > 0 and i + len - 1 <= n
+    if ok and len > 1 then
+      for k = i + 1, i + len - 1 do
+        local cc = byte(s, k)
+        if cc < 0x80 or cc > 0xBF then ok = false break end
+      end
+      if ok then
+        local c2 = byte(s, i + 1)
+        if (c == 0xE0 and c2 < 0xA0) or (c == 0xED and c2 > 0x9F) or (c == 0xF0 and c2 < 0x90)
+           or (c == 0xF4 and c2 > 0x8F) then ok = false end
+      end
+    end
+    if ok then out[#out + 1] = sub(s, i, i + len - 1); i = i + len
+    else out[#out + 1] = "\239\191\189"; i = i + 1 end
+  end
+  return concat(out)
+end
+
+-- JSON ---------------------------------------------------------------------
+
+local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
+              ["\r"] = "\\r", ["\t"] = "\\t", ["<"] = "\\u003c", [">"] = "\\u003e", ["&"] = "\\u0026" }
+
+local function json_string(s)
+  s = M.utf8_clean(s)
+  return '"' .. gsub(s, '[%c"\\<>&\127]', function(c)
+    return ESC[c] or format("\\u%04x", byte(c))
+  end) .. '"'
+end
+
+local function is_array(t, key)
+  if getmetatable(t) == ARRAY or ARRAY_KEYS[key] then return true end
+  local n = #t
+  if n == 0 then return false end
+  for k in pairs(t) do
+    if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then return false end
+  end
+  return true
+end
+
+local function encode(v, key, out, depth)
+  local tv = type(v)
+  if depth > 32 then out[#out + 1] = "null" return end
+  if tv == "string" then out[#out + 1] = json_string(v)
+  elseif tv == "number" then
+    if v ~= v or v == math.huge or v == -math.huge then out[#out + 1] = "null"
+    elseif v % 1 == 0 and v > -2^53 and v < 2^53 then out[#out + 1] = format("%d", v)
+    else out[#out + 1] = format("%.14g", v) end
+  elseif tv == "boolean" then out[#out + 1] = v and "true" or "false"
+  elseif tv == "table" then
+    if is_array(v, key) then
+      out[#out + 1] = "["
+      for i = 1, #v do
+        if i > 1 then out[#out + 1] = "," end
+        encode(v[i], nil, out, depth + 1)
+      end
+      out[#out + 1] = "]"
+    else
+      local keys = {}
+      for k, x in pairs(v) do
+        local tx = type(x)
+        if type(k) == "string" and tx ~= "function" and tx ~= "userdata" and tx ~= "thread" then
+          keys[#keys + 1] = k
+        end
+      end
+      sort(keys)
+      out[#out + 1] = "{"
+      for i, k in ipairs(keys) do
+        if i > 1 then out[#out + 1] = "," end
+        out[#out + 1] = json_string(k)
+        out[#out + 1] = ":"
+        encode(v[k], k, out, depth + 1)
+      end
+      out[#out + 1] = "}"
+    end
+  else
+    out[#out + 1] = "null"
+  end
+end
+
+--- Encode a value as JSON (object keys sorted, so output is stable).
+-- @param v
+-- @treturn string
+function M.json_encode(v)
+  local out = {}
+  encode(v, nil, out, 0)
+  return concat(out)
+end
+
+-- The exported (plain data) form of a report.
+local function export(r)
+  local t = {}
+  for _, k in ipairs(M.FIELDS) do t[k] = r[k] end
+  return t
+end
+
+-- Text ----------------------------------------------------------------------
+
+local function clean(s)
+  s = M.utf8_clean(tostring(s))
+  return (gsub(s, "[%z\1-\8\11-\31\127]", ""))
+end
+
+local function wrap_lines(s, indent)
+  return (gsub(clean(s), "\n", "\n" .. indent))
+end
+
+local function L(r, code, params) return i18n.text(code, r.lang, params) end
+
+local SEVERITY_MARK = { error = "✗", warning = "!", info = "i" }
+
+-- Display width in a terminal: East Asian characters (3- and 4-byte UTF-8
+-- sequences, in practice) take two columns.
+local function width(s)
+  local w = 0
+  for c in s:gmatch("[%z\1-\127\194-\244][\128-\191]*") do
+    w = w + (#c >= 3 and 2 or 1)
+  end
+  return w
+end
+
+local function fix_rows(r)
+  local f = r.fix
+  if not f or f.action == "none" then return nil end
+  local rows = {
+    { L(r, "label-action"), L(r, "fix-action-" .. f.action) },
+    { L(r, "label-name"), f.name .. (f.fqdn and ("  (" .. f.fqdn .. ")") or "") },
+    { L(r, "label-type"), f.type },
+    { L(r, "label-value"), f.presentation },
+    { L(r, "label-ttl"), tostring(f.ttl) },
+  }
+  if f.before then rows[#rows + 1] = { L(r, "label-before"), f.before } end
+  if f.zone_line then rows[#rows + 1] = { L(r, "label-zone-line"), f.zone_line } end
+  return rows
+end
+
+--- The report as terminal text.
+-- @treturn string
+function M.text(r)
+  local out = {}
+  local function add(s) out[#out + 1] = s end
+  local subject = concat({ r.domain or "", r.ip or "" }, r.domain and r.ip and " / " or "")
+  add(L(r, "label-title") .. (subject ~= "" and (": " .. clean(subject)) or ""))
+  add("")
+  add(wrap_lines(r.summary or "", ""))
+  if r.findings and #r.findings > 0 then
+    add("")
+    add(L(r, "label-findings"))
+    for _, f in ipairs(r.findings) do
+      add(("  %s [%s] %s"):format(SEVERITY_MARK[f.severity] or "-", f.code, wrap_lines(f.message, "      ")))
+    end
+  end
+  local rows = fix_rows(r)
+  if rows then
+    add("")
+    add(L(r, "label-fix"))
+    local widest = 0
+    for _, row in ipairs(rows) do widest = math.max(widest, width(row[1])) end
+    for _, row in ipairs(rows) do
+      add("  " .. row[1] .. rep(" ", widest - width(row[1])) .. "  " .. clean(row[2]))
+    end
+  end
+  if r.whatif then
+    add("")
+    add(L(r, "label-whatif") .. " " .. wrap_lines(r.whatif.message or r.whatif.result, "  "))
+  end
+  if r.steps and #r.steps > 0 then
+    add("")
+    add(L(r, "label-steps"))
+    for _, s in ipairs(r.steps) do
+      add(("  %d. %s"):format(s.number, wrap_lines(s.text, "     ")))
+    end
+  end
+  return concat(out, "\n") .. "\n"
+end
+
+--- The report as JSON (schema `spfkit.diagnosis/1`).
+-- @treturn string
+function M.json(r)
+  return M.json_encode(export(r))
+end
+
+-- HTML ----------------------------------------------------------------------
+
+local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+
+--- Escape text for HTML element content and attribute values.
+-- @tparam string s
+-- @treturn string
+function M.escape_html(s)
+  return (gsub(clean(s), "[&<>\"']", HTML_ESC))
+end
+local esc = M.escape_html
+
+local CLASS_SAFE = "[^%w%-]"
+
+local STYLE = ".spfkit-report{font:14px/1.6 sans-serif;border:1px solid #ccc;border-radius:6px;"
+  .. "padding:1em;max-width:60em}.spfkit-report code,.spfkit-report pre{font-family:monospace;"
+  .. "background:#f5f5f5;padding:0 .2em;white-space:pre-wrap;word-break:break-all}"
+  .. ".spfkit-report .spfkit-error{color:#a40000}.spfkit-report .spfkit-warning{color:#8a5a00}"
+  .. ".spfkit-report th{text-align:left;padding-right:1em;vertical-align:top}"
+
+--- The report as a self-contained HTML fragment (inline style, no scripts,
+-- no external resources; every value escaped).
+-- @treturn string
+function M.html(r)
+  local out = {}
+  local function add(s) out[#out + 1] = s end
+  local status = gsub(tostring(r.status), CLASS_SAFE, "")
+  add(('<section class="spfkit-report spfkit-status-%s" lang="%s">'):format(status, esc(r.lang)))
+  add("<style>" .. STYLE .. "</style>")
+  local subject = concat({ r.domain or "", r.ip or "" }, r.domain and r.ip and " / " or "")
+  add("<h2>" .. esc(L(r, "label-title")) .. (subject ~= "" and (": " .. esc(subject)) or "") .. "</h2>")
+  add('<p class="spfkit-summary">' .. esc(r.summary or "") .. "</p>")
+  if r.findings and #r.findings > 0 then
+    add("<h3>" .. esc(L(r, "label-findings")) .. "</h3>")
+    add('<ul class="spfkit-findings">')
+    for _, f in ipairs(r.findings) do
+      add(('<li class="spfkit-%s"><code>%s</code> %s</li>'):format(gsub(tostring(f.severity), CLASS_SAFE, ""),
+        esc(f.code), esc(f.message)))
+    end
+    add("</ul>")
+  end
+  local rows = fix_rows(r)
+  if rows then
+    add("<h3>" .. esc(L(r, "label-fix")) .. "</h3>")
+    add('<table class="spfkit-fix">')
+    for _, row in ipairs(rows) do
+      add(("<tr><th>%s</th><td><code>%s</code></td></tr>"):format(esc(row[1]), esc(row[2])))
+    end
+    add("</table>")
+  end
+  if r.whatif then
+    add('<p class="spfkit-whatif"><strong>' .. esc(L(r, "label-whatif")) .. "</strong> "
+        .. esc(r.whatif.message or r.whatif.result) .. "</p>")
+  end
+  if r.steps and #r.steps > 0 then
+    add("<h3>" .. esc(L(r, "label-steps")) .. "</h3>")
+    add('<ol class="spfkit-steps">')
+    for _, s in ipairs(r.steps) do add("<li>" .. esc(s.text) .. "</li>") end
+    add("</ol>")
+  end
+  local b = r.bounce
+  if b and b.diagnostic then
+    add("<details><summary>" .. esc(L(r, "label-bounce")) .. "</summary><pre>"
+        .. esc(b.diagnostic) .. "</pre></details>")
+  end
+  add("</section>")
+  return concat(out, "\n") .. "\n"
+end
+
+local METHODS = { text = M.text, json = M.json, html = M.html }
+
+local MT = {
+  __index = METHODS,
+  __tostring = M.text,
+}
+
+--- Make a report object from its fields.
+-- @tparam table fields
+-- @treturn table the report (methods `text`, `json`, `html`; `tostring`)
+function M.new(fields)
+  fields.schema = M.SCHEMA
+  fields.findings = M.array(fields.findings or {})
+  fields.steps = M.array(fields.steps or {})
+  return setmetatable(fields, MT)
+end
+
+--- Whether a value is a report.
+function M.is_report(v) return getmetatable(v) == MT end
+
+return M
