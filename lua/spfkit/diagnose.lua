@@ -162,6 +162,13 @@ local function ptr_case(ctx, t)
   return require("spfkit.diagnose.ptr").analyse(ctx, t)
 end
 
+-- A bounce reason (Sisimai's vocabulary) in words.
+local function reason_name(ctx, reason)
+  local code = "reason-" .. tostring(reason)
+  if i18n.has(code) then return ctx:t(code) end
+  return tostring(reason)
+end
+
 local function bounce_case(ctx, e)
   local a = e.auth or {}
   local o = e.original or {}
@@ -172,8 +179,9 @@ local function bounce_case(ctx, e)
 
   -- not a failure at all
   if NOT_FAILURE[e.reason] or e.action == "delivered" then
-    ctx:finding("bounce-not-failure", "info", { reason = tostring(e.reason) }, { reason = e.reason })
-    ctx:summary("summary-not-failure", { reason = tostring(e.reason) })
+    local p = { reason = tostring(e.reason), reason_name = reason_name(ctx, e.reason) }
+    ctx:finding("bounce-not-failure", "info", p, { reason = e.reason })
+    ctx:summary("summary-not-failure", p)
     ctx.fix, ctx.ok = { action = "none" }, true
     return "not-failure"
   end
@@ -221,7 +229,8 @@ local function bounce_case(ctx, e)
   end
 
   if REPUTATION[e.reason] then
-    ctx:finding("bounce-reputation", "error", { reason = e.reason, status = tostring(e.status) },
+    ctx:finding("bounce-reputation", "error", { reason = e.reason, reason_name = reason_name(ctx, e.reason),
+                status = tostring(e.status) },
                 { reason = e.reason, status = e.status })
     ctx:summary("summary-reputation", { status = tostring(e.status) })
     ctx:step("step-reputation-check", {})
@@ -230,9 +239,10 @@ local function bounce_case(ctx, e)
     return "reputation"
   end
 
-  ctx:finding("bounce-not-auth", "error", { reason = tostring(e.reason), status = tostring(e.status),
-              recipient = tostring(e.recipient) }, { reason = e.reason, status = e.status })
-  ctx:summary("summary-not-auth", { reason = tostring(e.reason) })
+  local p = { reason = tostring(e.reason), reason_name = reason_name(ctx, e.reason), status = tostring(e.status),
+              recipient = tostring(e.recipient) }
+  ctx:finding("bounce-not-auth", "error", p, { reason = e.reason, status = e.status })
+  ctx:summary("summary-not-auth", p)
   local advice = "advice-" .. tostring(e.reason)
   ctx:step(i18n.has(advice) and advice or "advice-other", { recipient = tostring(e.recipient) })
   ctx.fix = { action = "none" }

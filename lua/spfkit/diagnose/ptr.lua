@@ -18,7 +18,7 @@ local function reverse(ip)
   local spfkit = require "spfkit"
   local name = spfkit.expand("%{ir}.%{v}.arpa", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   if not name then return nil end
-  name = name:gsub("%.in%-addr%.arpa$", ".in-addr.arpa"):gsub("%.ip6%.arpa$", ".ip6.arpa")
+  name = name:lower()
   local canon = spfkit.expand("%{i}", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   return name, canon and canon:lower()
 end
