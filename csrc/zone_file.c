@@ -9,18 +9,22 @@
  * core.zone table ({ ["name"] = { {TXT = {"s1", "s2"}, ttl = 3600}, ... } })
  * and hands it to spfk_zone_from_table (dns_zone.c).
  *
- * - ldns does the syntax: $ORIGIN (a relative one is taken relative to the
- *   current origin), $TTL, "@", relative names, blank owners, parentheses,
- *   comments, quoted strings with \" and \DDD, RFC 3597 \# rdata.
+ * - ldns does the syntax: $ORIGIN, $TTL, "@", relative names, blank
+ *   owners, parentheses, comments, quoted strings with \" and \DDD, RFC 3597
+ *   \# rdata. A relative $ORIGIN is relative to the current origin (RFC
+ *   1035; ldns alone would make it absolute).
  * - origin is the origin until the file sets $ORIGIN. With no origin at
  *   all, a relative name or "@" is an error: ldns would silently make
  *   "www" into "www." and "@" into the root, so we give ldns a sentinel
  *   origin (a label no real zone has) and refuse names that end in it.
  * - Kept: A, AAAA, MX, TXT, SPF, CNAME, PTR, NS of class IN, with their
  *   TTLs. Any other type (SOA, CAA, DS, ...) or class is skipped.
- * - TTLs: as written; a record without one gets $TTL, or ldns's default
- *   (3600) before any $TTL (ldns does not carry the last explicit TTL
- *   forward as RFC 1035 does). Above 2147483647 is an error (RFC 2181).
+ * - TTLs: as written (digits, or 1h30m style); a record without one gets
+ *   $TTL, or ldns's default (3600) before any $TTL (ldns does not carry the
+ *   last explicit TTL forward as RFC 1035 does). We check TTL fields and
+ *   $TTL ourselves, because ldns ignores junk after the digits ("1x" is 1)
+ *   and wraps at 2^32: junk and values above 2147483647 (RFC 2181) are
+ *   errors. ldns also turns "$TTL 0" into 3600; we keep the 0.
  * - $INCLUDE is refused (ldns does not implement it, and a zone file should
  *   not make us open other files).
  * - Bounds: files up to 16 MB, lines and records up to 65535 bytes (ldns
@@ -308,25 +312,70 @@ bad:
   return msg;
 }
 
-/* checks a $TTL line at b[off..n) the way we want it: one TTL (ldns reads
- * "$TTL junk" as 0); NULL or an error message */
-static const char *check_ttl_line(const char *b, size_t n, size_t off) {
-  char tok[32];
-  size_t k = 0;
-  const char *end;
-  uint32_t v;
+/* a TTL as master files write it: digits, or groups such as 1h30m (units
+ * s m h d w); 0, or -1 when malformed or above MAX_TTL */
+static int parse_ttl(const char *s, size_t n, uint32_t *out) {
+  uint64_t total = 0, v = 0, unit;
+  size_t i;
+  int digits = 0;
+  if (!n) return -1;
+  for (i = 0; i < n; i++) {
+    char c = s[i];
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + (uint64_t)(c - '0');
+      digits = 1;
+      if (v > MAX_TTL) return -1;
+      continue;
+    }
+    switch (c) {
+    case 's': case 'S': unit = 1; break;
+    case 'm': case 'M': unit = 60; break;
+    case 'h': case 'H': unit = 3600; break;
+    case 'd': case 'D': unit = 86400; break;
+    case 'w': case 'W': unit = 604800; break;
+    default: return -1;
+    }
+    if (!digits) return -1;
+    total += v * unit;
+    if (total > MAX_TTL) return -1;
+    v = 0;
+    digits = 0;
+  }
+  total += v;
+  if (total > MAX_TTL) return -1;
+  *out = (uint32_t)total;
+  return 0;
+}
+
+static int is_sep(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ';' || c == '(' || c == ')';
+}
+
+/* the TTL field of the record starting at b[start] as ldns sees it: after
+ * the owner (when the line starts with one), a token starting with a digit.
+ * 1: tok and len set; 0: no TTL field; -1: unusual layout (a comment or line
+ * break first), not checked. */
+static int ttl_field(const char *b, size_t n, size_t start, const char **tok, size_t *len) {
+  size_t i = start, j;
+  if (start == 0 || b[start - 1] == '\n') {   /* skip the owner */
+    while (i < n && !is_sep(b[i])) i += b[i] == '\\' && i + 1 < n ? 2 : 1;
+  }
+  while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '(' || b[i] == ')')) i++;
+  if (i >= n || b[i] == '\n' || b[i] == ';') return -1;
+  if (b[i] < '0' || b[i] > '9') return 0;
+  for (j = i; j < n && !is_sep(b[j]); j++) {}
+  *tok = b + i;
+  *len = j - i;
+  return 1;
+}
+
+/* the value of the $TTL line at b[off..n); 0 or -1 */
+static int ttl_line(const char *b, size_t n, size_t off, uint32_t *v) {
+  size_t j;
   off += 4;   /* "$TTL" */
   while (off < n && (b[off] == ' ' || b[off] == '\t')) off++;
-  while (off < n && !strchr(" \t\r\n;()", b[off])) {
-    if (k + 1 >= sizeof tok) return "bad $TTL value";
-    tok[k++] = b[off++];
-  }
-  tok[k] = '\0';
-  if (!k) return "bad $TTL value";
-  v = ldns_str2period(tok, &end);
-  if (*end || v > MAX_TTL || (k > 10 && strspn(tok, "0123456789") == k))
-    return "bad $TTL value";
-  return NULL;
+  for (j = off; j < n && !is_sep(b[j]); j++) {}
+  return parse_ttl(b + off, j - off, v);
 }
 
 /* a new $ORIGIN (its line at b[off..n)): ldns makes every name absolute,
@@ -336,7 +385,7 @@ static const char *new_origin(reader *r, const char *b, size_t n, size_t off) {
   size_t k = 0;
   off += 7;   /* "$ORIGIN" */
   while (off < n && (b[off] == ' ' || b[off] == '\t')) off++;
-  while (off < n && !strchr(" \t\r\n;()", b[off])) {
+  while (off < n && !is_sep(b[off])) {
     if (k + 1 >= sizeof tok) return "$ORIGIN name too long";
     tok[k++] = b[off++];
   }
@@ -357,9 +406,10 @@ static int zone_file(lua_State *L) {
   const char *err;
   char msg[NAME_TEXT + 128];
   reader *r;
-  int tbl, line_nr = 1;
+  int tbl, line_nr = 1, have_dir_ttl = 0;
   long count = 0;
   uint32_t default_ttl = 0;   /* 0: ldns's default (3600) */
+  uint32_t dir_ttl = 0;       /* the last $TTL */
 
   r = lua_newuserdata(L, sizeof *r);
   memset(r, 0, sizeof *r);
@@ -413,8 +463,9 @@ static int zone_file(lua_State *L) {
         return fail(L, r, path, line_at(r->buf, start), "the zone reader made no progress");
       continue;
     case LDNS_STATUS_SYNTAX_TTL:
-      if ((err = check_ttl_line(r->buf, r->len, start)))
-        return fail(L, r, path, line_at(r->buf, start), err);
+      if (ttl_line(r->buf, r->len, start, &dir_ttl) < 0)
+        return fail(L, r, path, line_at(r->buf, start), "bad $TTL value");
+      have_dir_ttl = 1;
       continue;
     case LDNS_STATUS_SYNTAX_ORIGIN:
       if ((err = new_origin(r, r->buf, r->len, start))) return fail(L, r, path, line_at(r->buf, start), err);
@@ -429,6 +480,18 @@ static int zone_file(lua_State *L) {
     if (!r->rr) return fail(L, r, path, line_at(r->buf, start), "no record");
     if (++count > MAX_RECORDS)
       return fail(L, r, path, line_at(r->buf, start), "more than 200000 records");
+    {
+      const char *tok = NULL;
+      size_t tlen = 0;
+      uint32_t v;
+      int f = ttl_field(r->buf, r->len, start, &tok, &tlen);
+      if (f > 0 && parse_ttl(tok, tlen, &v) < 0) {
+        snprintf(msg, sizeof msg, "bad TTL '%.*s' (0..2147483647, or units s m h d w)",
+                 tlen > 32 ? 32 : (int)tlen, tok);
+        return fail(L, r, path, line_at(r->buf, start), msg);
+      }
+      if (f == 0 && have_dir_ttl) ldns_rr_set_ttl(r->rr, dir_ttl);   /* "$TTL 0" */
+    }
     if ((err = add_rr(L, tbl, r->rr, msg, sizeof msg)))
       return fail(L, r, path, line_at(r->buf, start), err);
     ldns_rr_free(r->rr);

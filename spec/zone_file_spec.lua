@@ -152,6 +152,27 @@ describe("spfkit.zone_file", function()
     end)
   end)
 
+  it("reads TTL units, and keeps $TTL 0 (ldns alone would make it 3600)", function()
+    with_file("$ORIGIN example.\n$TTL 0\na A 192.0.2.1\nb 1h30m A 192.0.2.2\n   2W TXT \"x\"\n" ..
+              "c 2147483647 A 192.0.2.3\n$TTL 1d ; a day\nd A 192.0.2.4\n", function(path)
+      local z = load(path)
+      assert.are.equal(0, one(z, "a.example", "A").ttl)
+      assert.are.equal(5400, one(z, "b.example", "A").ttl)
+      assert.are.equal(1209600, one(z, "b.example", "TXT").ttl)
+      assert.are.equal(2147483647, one(z, "c.example", "A").ttl)
+      assert.are.equal(86400, one(z, "d.example", "A").ttl)
+    end)
+  end)
+
+  it("reads CRLF line ends", function()
+    with_file('$ORIGIN example.\r\n$TTL 60\r\n@ TXT "v=spf1 -all"\r\nwww 30 A 192.0.2.1\r\n', function(path)
+      local z = load(path)
+      assert.are.same({ "v=spf1 -all" }, one(z, "example", "TXT").data)
+      assert.are.equal(60, one(z, "example", "TXT").ttl)
+      assert.are.equal(30, one(z, "www.example", "A").ttl)
+    end)
+  end)
+
   describe("origin", function()
     it("is used for a file without $ORIGIN, with or without the trailing dot", function()
       for _, origin in ipairs{ "example.net", "example.net.", "EXAMPLE.net" } do
@@ -201,13 +222,26 @@ describe("spfkit.zone_file", function()
       fails(FIX .. "superfluous.zone", nil, 2, "Syntax error, superfluous text present")
       fails(FIX .. "unbalanced.zone", nil, 3, "Syntax error (unbalanced parentheses)")
       fails(FIX .. "bad-ttl.zone", nil, 2, "bad $TTL value")
-      fails(FIX .. "big-ttl.zone", nil, 3, "TTL above 2147483647 (RFC 2181)")
+      fails(FIX .. "big-ttl.zone", nil, 3, "bad TTL '2147483648' (0..2147483647, or units s m h d w)")
       with_file("$ORIGIN example.\na A (192.0.2.1\nb A 192.0.2.2\n", function(path)
         fails(path, nil, 2, "Syntax error, superfluous text present")
       end)
       with_file("$ORIGIN example.\n\n\na TXT \"" .. string.rep("x", 256) .. "\"\n", function(path)
         fails(path, nil, 4, "Syntax error, could not parse the RR's rdata")
       end)
+    end)
+
+    it("for TTL fields ldns would misread (junk after digits, wrap at 2^32)", function()
+      for _, ttl in ipairs{ "1x", "4294967297", "2147483648", "99999999999", "1hh", "3w2y" } do
+        with_file("$ORIGIN example.\n\na " .. ttl .. " A 192.0.2.1\n", function(path)
+          fails(path, nil, 3, "bad TTL '" .. ttl .. "' (0..2147483647, or units s m h d w)")
+        end)
+      end
+      for _, ttl in ipairs{ "5y", "4294967297", "-5", "" } do
+        with_file("$ORIGIN example.\n$TTL " .. ttl .. "\n", function(path)
+          fails(path, nil, 2, "bad $TTL value")
+        end)
+      end
     end)
 
     it("for $INCLUDE", function()
