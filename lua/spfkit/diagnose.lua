@@ -228,6 +228,7 @@ local function bounce_case(ctx, e)
     return case
   end
 
+  ctx.domain = from_domain or mailfrom_domain
   if REPUTATION[e.reason] then
     ctx:finding("bounce-reputation", "error", { reason = e.reason, reason_name = reason_name(ctx, e.reason),
                 status = tostring(e.status) },
