@@ -104,22 +104,26 @@ local function make_dns(ctx, dns)
     if not ok or not r then return nil, { code = "no-resolver", message = tostring(ok and err and err.message or r) } end
     dns = r
   end
-  local core = require "spfkit.core"
-  ctx.is_core_source = core.is_source(dns)
   ctx.source = dns
+  -- one answer per question for the whole diagnosis: the check, lint,
+  -- merge and what-if ask many of the same questions
+  local memo = {}
   ctx.query = function(name, qtype)
+    local key = tostring(name):lower() .. "\0" .. tostring(qtype)
+    local hit = memo[key]
+    if hit then return hit[1], hit[2] end
     local ok, ans, err = pcall(dns.query, dns, name, qtype)
-    if not ok then return nil, { code = "error", message = tostring(ans) } end
-    if type(ans) ~= "table" then return nil, type(err) == "table" and err or { code = tostring(err) } end
-    ans.records = ans.records or {}
-    return ans
+    if not ok then ans, err = nil, { code = "error", message = tostring(ans) }
+    elseif type(ans) ~= "table" then ans, err = nil, type(err) == "table" and err or { code = tostring(err) }
+    else ans.records = ans.records or {} end
+    memo[key] = { ans, err }
+    return ans, err
   end
   -- lint, merge and what-if take any object with :query
   ctx.dns = { query = function(_, name, qtype) return ctx.query(name, qtype) end }
   ctx.check = function(o)
-    local spfkit = require "spfkit"
-    if ctx.is_core_source then o.dns = dns else o.query = ctx.query end
-    return spfkit.check(o)
+    o.query = ctx.query
+    return require("spfkit").check(o)
   end
   return true
 end

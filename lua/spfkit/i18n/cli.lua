@@ -1,3 +1,378 @@
 --- cli messages (see `spfkit.i18n`): { en = {...}, ja = {...} }.
+-- The command-line tool's own words (`bin/spfkit`, `spfkit.cli`): usage
+-- errors, result explanations, labels and help, side by side. Values
+-- (records, domains, addresses, option names) are quoted with 「」 in
+-- Japanese.
 -- @module spfkit.i18n.cli
-return { en = {}, ja = {} }
+
+local en, ja = {}, {}
+
+-- Usage and input errors (one line on stderr, after "spfkit: ") ---------------
+en["cli-err-no-command"] = "no command given; \"spfkit --help\" lists the commands."
+ja["cli-err-no-command"] = "コマンドが指定されていません。「spfkit --help」でコマンドの一覧をご確認ください。"
+en["cli-err-unknown-command"] = "unknown command \"{name}\"; \"spfkit --help\" lists the commands."
+ja["cli-err-unknown-command"] = "「{name}」というコマンドはありません。「spfkit --help」で一覧をご確認ください。"
+en["cli-err-unknown-option"] = "unknown option \"{name}\"; see \"spfkit {value} --help\"."
+ja["cli-err-unknown-option"] = "「{name}」というオプションはありません。「spfkit {value} --help」をご確認ください。"
+en["cli-err-missing-value"] = "option \"{name}\" needs a value."
+ja["cli-err-missing-value"] = "オプション「{name}」には値を指定してください。"
+en["cli-err-no-value"] = "option \"{name}\" takes no value."
+ja["cli-err-no-value"] = "オプション「{name}」には値を付けないでください。"
+en["cli-err-args"] = "wrong arguments for \"{name}\"; see \"spfkit {name} --help\"."
+ja["cli-err-args"] = "「{name}」の引数が正しくありません。「spfkit {name} --help」をご確認ください。"
+en["cli-err-bad-lang"] = "unknown language \"{value}\" for --lang (en or ja)."
+ja["cli-err-bad-lang"] = "--lang に指定された「{value}」は使えません。en か ja を指定してください。"
+en["cli-err-bad-ip"] = "\"{value}\" is not an IPv4 or IPv6 address."
+ja["cli-err-bad-ip"] = "「{value}」は IPv4/IPv6 アドレスとして正しくありません。"
+en["cli-err-bad-domain"] = "\"{value}\" is not a domain name."
+ja["cli-err-bad-domain"] = "「{value}」はドメイン名として正しくありません。"
+en["cli-err-bad-sender"] = "\"{value}\" is not a mail address."
+ja["cli-err-bad-sender"] = "「{value}」はメールアドレスとして正しくありません。"
+en["cli-err-sender-domain"] = "the sender \"{value}\" is not an address at {domain}."
+ja["cli-err-sender-domain"] = "送信者「{value}」は {domain} のアドレスではありません。"
+en["cli-err-bad-number"] = "option \"{name}\" needs a whole number, not \"{value}\"."
+ja["cli-err-bad-number"] = "オプション「{name}」には整数を指定してください(「{value}」は使えません)。"
+en["cli-err-bad-all"] = "--all takes ~, - or ? (not \"{value}\")."
+ja["cli-err-bad-all"] = "--all には ~、-、? のいずれかを指定してください(「{value}」は使えません)。"
+en["cli-err-file"] = "cannot read {name}: {detail}"
+ja["cli-err-file"] = "{name} を読み込めませんでした: {detail}"
+en["cli-err-zone"] = "the zone file {name} cannot be used: {detail}"
+ja["cli-err-zone"] = "ゾーンファイル {name} を利用できません: {detail}"
+en["cli-err-zone-and-nameserver"] = "give either --zone or --nameserver, not both."
+ja["cli-err-zone-and-nameserver"] = "--zone と --nameserver は同時に指定できません。どちらか一方を指定してください。"
+en["cli-err-nameserver"] = "bad --nameserver \"{value}\" (want 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:53)."
+ja["cli-err-nameserver"] = "--nameserver の「{value}」は正しくありません(例: 192.0.2.53、192.0.2.53:5353、[2001:db8::53]:53)。"
+en["cli-err-resolver"] = "no DNS to ask: the system resolver could not be set up ({detail})."
+ja["cli-err-resolver"] = "DNS に問い合わせできません。システムのリゾルバーを利用できませんでした({detail})。"
+en["cli-err-internal"] = "internal error, please report it: {detail}"
+ja["cli-err-internal"] = "内部エラーが発生しました。お手数ですがご報告ください: {detail}"
+en["cli-err-nothing-to-suggest"] = "nothing to suggest: give --provider, --ip, --host or --existing."
+ja["cli-err-nothing-to-suggest"] = "提案する内容がありません。--provider、--ip、--host、--existing のいずれかを指定してください。"
+en["cli-err-diagnose-input"] = "give a bounce file (- for standard input), or --domain with --ip."
+ja["cli-err-diagnose-input"] = "エラーメールのファイル(標準入力は -)、または --domain と --ip を指定してください。"
+en["cli-err-file-and-domain"] = "give either a bounce file or --domain, not both."
+ja["cli-err-file-and-domain"] = "エラーメールのファイルと --domain は同時に指定できません。"
+en["cli-err-html-json"] = "--html and --json cannot be combined; choose one."
+ja["cli-err-html-json"] = "--html と --json は同時に指定できません。どちらか一方を指定してください。"
+en["cli-err-record-or-domain"] = "give a domain or --record TEXT to lint."
+ja["cli-err-record-or-domain"] = "確認するドメイン名、または --record でレコードを指定してください。"
+
+-- Results of `spfkit check` ----------------------------------------------------
+en["cli-result-pass"] = "SPF passes: {domain} allows {ip} to send its mail."
+ja["cli-result-pass"] = "SPF は pass です。{ip} は {domain} の送信元として許可されています。"
+en["cli-result-fail"] = "SPF fails: the record of {domain} says {ip} must not send its mail, "
+  .. "so receivers reject it. If {ip} is your server, add it: spfkit suggest --existing ... --ip {ip}."
+ja["cli-result-fail"] = "SPF は fail です。{domain} のレコードは {ip} からの送信を認めていないため、受信側で拒否されます。"
+  .. "{ip} がご利用のサーバーであれば、レコードに追加してください(spfkit suggest --existing ... --ip {ip})。"
+en["cli-result-softfail"] = "SPF softfails: the record of {domain} does not include {ip}; Gmail and others "
+  .. "reject or file such mail as spam. If {ip} is your server, add it: spfkit suggest --existing ... --ip {ip}."
+ja["cli-result-softfail"] = "SPF は softfail です。{domain} のレコードに {ip} が含まれていないため、Gmail などでは"
+  .. "拒否または迷惑メール扱いとなります。{ip} がご利用のサーバーであれば、レコードに追加してください"
+  .. "(spfkit suggest --existing ... --ip {ip})。"
+en["cli-result-neutral"] = "SPF is neutral: the record of {domain} says nothing about {ip}; receivers treat "
+  .. "the mail as unauthenticated."
+ja["cli-result-neutral"] = "SPF は neutral です。{domain} のレコードは {ip} について何も定めていないため、"
+  .. "受信側では認証されていないメールとして扱われます。"
+en["cli-result-none"] = "SPF is none: {domain} publishes no SPF record, so Gmail rejects its mail "
+  .. "(550-5.7.26). Publish one: spfkit suggest --domain {domain} --ip {ip}."
+ja["cli-result-none"] = "SPF は none です。{domain} には SPFレコードがないため、Gmail では拒否されます(550-5.7.26)。"
+  .. "レコードを追加してください(spfkit suggest --domain {domain} --ip {ip})。"
+en["cli-result-permerror"] = "SPF permerror: the record of {domain} is broken, so no receiver can use it. "
+  .. "\"spfkit lint {domain}\" shows what to fix."
+ja["cli-result-permerror"] = "SPF は permerror です。{domain} のレコードに誤りがあり、受信側で利用できません。"
+  .. "「spfkit lint {domain}」で修正箇所をご確認ください。"
+en["cli-result-temperror"] = "SPF temperror: DNS for {domain} did not answer; receivers defer the mail. "
+  .. "Try again later, and check the name servers of {domain}."
+ja["cli-result-temperror"] = "SPF は temperror です。{domain} の DNS が応答しなかったため、受信側では配送が保留されます。"
+  .. "時間を置いて再度お試しいただき、{domain} のネームサーバーをご確認ください。"
+
+-- Labels -----------------------------------------------------------------------
+en["cli-label-result"] = "Result"
+ja["cli-label-result"] = "結果"
+en["cli-label-sender"] = "Sender"
+ja["cli-label-sender"] = "送信者"
+en["cli-label-record"] = "SPF record"
+ja["cli-label-record"] = "SPFレコード"
+en["cli-label-no-record"] = "(none)"
+ja["cli-label-no-record"] = "(ありません)"
+en["cli-label-matched"] = "Matched term"
+ja["cli-label-matched"] = "一致した項目"
+en["cli-label-explanation"] = "Explanation"
+ja["cli-label-explanation"] = "説明文(exp=)"
+en["cli-label-problem"] = "Problem"
+ja["cli-label-problem"] = "問題の種類"
+en["cli-label-lookups"] = "DNS lookups"
+ja["cli-label-lookups"] = "DNS参照回数"
+en["cli-label-void"] = "Void lookups"
+ja["cli-label-void"] = "空の応答"
+en["cli-label-trace"] = "DNS queries:"
+ja["cli-label-trace"] = "DNS への問い合わせ:"
+en["cli-label-findings"] = "Findings:"
+ja["cli-label-findings"] = "確認された内容:"
+en["cli-label-no-findings"] = "No problems found."
+ja["cli-label-no-findings"] = "問題は見つかりませんでした。"
+en["cli-label-fix"] = "fix"
+ja["cli-label-fix"] = "修正案"
+en["cli-label-tree"] = "Includes and redirects:"
+ja["cli-label-tree"] = "include・redirect の参照先:"
+en["cli-label-name"] = "Name (host)"
+ja["cli-label-name"] = "レコード名(ホスト名)"
+en["cli-label-type"] = "Type"
+ja["cli-label-type"] = "タイプ"
+en["cli-label-value"] = "Value"
+ja["cli-label-value"] = "値"
+en["cli-label-ttl"] = "TTL"
+ja["cli-label-ttl"] = "TTL"
+en["cli-label-zone-line"] = "Zone file line"
+ja["cli-label-zone-line"] = "ゾーンファイル形式"
+en["cli-label-notes"] = "Notes:"
+ja["cli-label-notes"] = "ご注意:"
+en["cli-label-added"] = "Added"
+ja["cli-label-added"] = "追加した項目"
+en["cli-label-skipped"] = "Already there"
+ja["cli-label-skipped"] = "登録済みの項目"
+en["cli-label-new-findings"] = "Checks of the new record:"
+ja["cli-label-new-findings"] = "新しいレコードの確認結果:"
+en["cli-label-flatten"] = "Flattened instead (addresses as published now; update them when the provider changes):"
+ja["cli-label-flatten"] = "代わりの案(現在公開されているアドレスに置き換えています。"
+  .. "プロバイダー側で変更があった場合は更新してください):"
+en["cli-label-providers"] = "Providers (spfkit suggest --provider ID):"
+ja["cli-label-providers"] = "プロバイダー一覧(spfkit suggest --provider ID):"
+en["cli-label-needs"] = "needs"
+ja["cli-label-needs"] = "必須"
+en["cli-label-audit-done"] = "{count} domains checked."
+ja["cli-label-audit-done"] = "{count} 件のドメインを確認しました。"
+
+-- Help -----------------------------------------------------------------------------
+local function lines(t) return table.concat(t, "\n") .. "\n" end
+
+local COMMON_EN = [[
+Common options:
+  --json               JSON output
+  --lang ja|en         language (default: from LC_ALL, LC_MESSAGES, LANG)
+  --nameserver IP[:PORT]  ask this name server (repeatable; default: /etc/resolv.conf)
+  --zone FILE          answer from a zone file instead of DNS (master file, or a .lua table)
+  --help               this help]]
+local COMMON_JA = [[
+共通オプション:
+  --json               JSON で出力します
+  --lang ja|en         表示言語です(既定: LC_ALL、LC_MESSAGES、LANG の設定)
+  --nameserver IP[:PORT]  問い合わせるネームサーバーです(複数可。既定: /etc/resolv.conf)
+  --zone FILE          DNS の代わりにゾーンファイルを使います(マスターファイル、または .lua の表)
+  --help               このヘルプを表示します]]
+
+en["cli-help-main"] = lines{
+  "Usage: spfkit COMMAND [options]",
+  "",
+  "Find out why mail bounced for SPF, and exactly what TXT record to put in DNS.",
+  "",
+  "Commands:",
+  "  check IP DOMAIN      evaluate SPF for mail from IP as DOMAIN",
+  "  lint DOMAIN          check the SPF record a domain publishes (or --record TEXT)",
+  "  suggest              the SPF record for your providers (--provider ID), ready for DNS",
+  "  diagnose FILE|-      read a bounce and say what to change in DNS",
+  "  audit FILE           lint every domain listed in FILE (CSV, or --json)",
+  "",
+  COMMON_EN,
+  "  --version            print the version",
+  "",
+  "Exit status: 0 nothing to fix, 1 a problem was found, 2 usage or input error.",
+  "\"spfkit COMMAND --help\" shows the options of a command.",
+}
+ja["cli-help-main"] = lines{
+  "使い方: spfkit コマンド [オプション]",
+  "",
+  "SPF が原因でメールが届かなかった理由と、DNS に登録すべき TXT レコードをお知らせします。",
+  "",
+  "コマンド:",
+  "  check IP DOMAIN      IP から DOMAIN として送ったメールの SPF を評価します",
+  "  lint DOMAIN          ドメインの SPFレコードを確認します(--record TEXT でレコードを直接指定できます)",
+  "  suggest              ご利用のプロバイダー(--provider ID)に合わせた SPFレコードを作成します",
+  "  diagnose FILE|-      エラーメールを読み、DNS の変更内容をお知らせします",
+  "  audit FILE           FILE に並んだすべてのドメインを確認します(CSV、または --json)",
+  "",
+  COMMON_JA,
+  "  --version            バージョンを表示します",
+  "",
+  "終了コード: 0 問題なし、1 問題あり、2 使い方または入力の誤りです。",
+  "各コマンドのオプションは「spfkit コマンド --help」でご確認ください。",
+}
+
+en["cli-help-check"] = lines{
+  "Usage: spfkit check IP DOMAIN [--sender ADDR] [--helo NAME]",
+  "",
+  "Evaluates SPF (RFC 7208) for mail sent from IP with DOMAIN (or the --sender",
+  "address) in MAIL FROM, and shows the record, the term that matched, the DNS",
+  "lookups and the Received-SPF header a receiver would add.",
+  "",
+  "  --sender ADDR        the MAIL FROM address (default: postmaster@DOMAIN)",
+  "  --helo NAME          the HELO/EHLO name",
+  COMMON_EN,
+  "",
+  "Exit status: 0 pass, 1 any other result, 2 usage or input error.",
+}
+ja["cli-help-check"] = lines{
+  "使い方: spfkit check IP DOMAIN [--sender ADDR] [--helo NAME]",
+  "",
+  "IP から DOMAIN(または --sender のアドレス)を MAIL FROM として送ったメールの SPF",
+  "(RFC 7208)を評価し、レコード、一致した項目、DNS参照回数、受信側が付ける",
+  "Received-SPF ヘッダーを表示します。",
+  "",
+  "  --sender ADDR        MAIL FROM のアドレスです(既定: postmaster@DOMAIN)",
+  "  --helo NAME          HELO/EHLO の名前です",
+  COMMON_JA,
+  "",
+  "終了コード: 0 pass、1 それ以外の結果、2 使い方または入力の誤りです。",
+}
+
+en["cli-help-lint"] = lines{
+  "Usage: spfkit lint DOMAIN",
+  "       spfkit lint --record TEXT [DOMAIN]",
+  "",
+  "Checks an SPF record: syntax, the 10-lookup limit through includes and",
+  "redirects, +all, ptr, several records, typographic quotes and more, each",
+  "with what to change.",
+  "",
+  "  --record TEXT        check this text instead of what DOMAIN publishes",
+  "                       (with DOMAIN, includes are followed in DNS)",
+  COMMON_EN,
+  "",
+  "Exit status: 0 no error or warning, 1 an error or warning, 2 usage or input error.",
+}
+ja["cli-help-lint"] = lines{
+  "使い方: spfkit lint DOMAIN",
+  "        spfkit lint --record TEXT [DOMAIN]",
+  "",
+  "SPFレコードを確認します。構文、include・redirect を含めた DNS参照回数(上限10回)、",
+  "+all、ptr、レコードの重複、全角の引用符などを調べ、修正方法をお知らせします。",
+  "",
+  "  --record TEXT        DOMAIN が公開しているレコードの代わりにこの文字列を確認します",
+  "                       (DOMAIN も指定すると include を DNS でたどります)",
+  COMMON_JA,
+  "",
+  "終了コード: 0 エラー・警告なし、1 エラーまたは警告あり、2 使い方または入力の誤りです。",
+}
+
+en["cli-help-suggest"] = lines{
+  "Usage: spfkit suggest --provider ID [--ip IP] [--host NAME] ... [--existing TEXT] [--domain DOMAIN]",
+  "",
+  "Builds the one SPF record that covers your providers and prints it as it goes",
+  "into DNS: value, record name, type, TTL and a zone file line.",
+  "",
+  "  --provider ID        a hosting provider or mail service (repeatable; --list shows the ids)",
+  "  --ip IP              the server address for the --provider before it;",
+  "                       without any --provider, adds ip4:IP or ip6:IP",
+  "  --host NAME          the server host name for the --provider before it;",
+  "                       without any --provider, adds a:NAME",
+  "  --existing TEXT      merge into this existing record (repeatable: several",
+  "                       records become one)",
+  "  --domain DOMAIN      the domain the record is for (record name, zone line);",
+  "                       with --zone or --nameserver and no --existing, its",
+  "                       published record is merged into",
+  "  --ttl SECONDS        TTL of the record (default 3600)",
+  "  --all ~|-|?          the all qualifier (default: kept, or ~ for a new record)",
+  "  --list               list the provider ids",
+  COMMON_EN,
+  "",
+  "Exit status: 0 a record was made, 1 no record within the 10-lookup limit,",
+  "2 usage or input error (unknown provider, missing parameter).",
+}
+ja["cli-help-suggest"] = lines{
+  "使い方: spfkit suggest --provider ID [--ip IP] [--host NAME] ... [--existing TEXT] [--domain DOMAIN]",
+  "",
+  "ご利用のプロバイダーをすべて含む1件の SPFレコードを作成し、DNS に登録する形",
+  "(値、レコード名、タイプ、TTL、ゾーンファイル形式)で表示します。",
+  "",
+  "  --provider ID        ホスティング事業者やメール配信サービスです(複数可。--list で一覧を表示します)",
+  "  --ip IP              直前の --provider のサーバーの IP アドレスです。",
+  "                       --provider がない場合は ip4:IP または ip6:IP を追加します",
+  "  --host NAME          直前の --provider のサーバーのホスト名です。",
+  "                       --provider がない場合は a:NAME を追加します",
+  "  --existing TEXT      この既存のレコードに追加します(複数指定すると1件にまとめます)",
+  "  --domain DOMAIN      レコードを登録するドメインです(レコード名、ゾーンファイル形式)。",
+  "                       --zone か --nameserver があり --existing がない場合は、",
+  "                       公開中のレコードに追加します",
+  "  --ttl SECONDS        レコードの TTL です(既定 3600)",
+  "  --all ~|-|?          all の修飾子です(既定: 既存のものを維持、新規は ~)",
+  "  --list               プロバイダーの ID を一覧表示します",
+  COMMON_JA,
+  "",
+  "終了コード: 0 レコードを作成できました、1 DNS参照回数の上限(10回)に収まりません、",
+  "2 使い方または入力の誤り(不明なプロバイダー、必要な指定の不足)です。",
+}
+
+en["cli-help-diagnose"] = lines{
+  "Usage: spfkit diagnose FILE|- [--provider ID [--host NAME]] [--entry N]",
+  "       spfkit diagnose --domain DOMAIN --ip IP [--sender ADDR] [--helo NAME]",
+  "",
+  "Reads a bounce (a file, or standard input with -), evaluates SPF, DMARC and",
+  "reverse DNS as they are now, and says exactly what to change in DNS.",
+  "",
+  "  --domain DOMAIN      diagnose DOMAIN instead of a bounce (with --ip)",
+  "  --ip IP              the sending server's address (with --domain)",
+  "  --sender ADDR        the MAIL FROM address (with --domain)",
+  "  --helo NAME          the HELO/EHLO name (with --domain)",
+  "  --provider ID        your provider, so that the fix uses its published terms",
+  "                       (repeatable; an ip it needs comes from the bounce)",
+  "  --host NAME          the server host name for the --provider before it",
+  "  --entry N            which recipient of a bounce that reports several (default 1)",
+  "  --ttl SECONDS        TTL of the proposed record",
+  "  --html               an HTML fragment instead of text",
+  COMMON_EN,
+  "",
+  "Exit status: 0 nothing to fix, 1 a problem was found, 2 usage or input error.",
+}
+ja["cli-help-diagnose"] = lines{
+  "使い方: spfkit diagnose FILE|- [--provider ID [--host NAME]] [--entry N]",
+  "        spfkit diagnose --domain DOMAIN --ip IP [--sender ADDR] [--helo NAME]",
+  "",
+  "エラーメール(ファイル、または - で標準入力)を読み、現在の SPF・DMARC・逆引き DNS を",
+  "確認して、DNS の変更内容をお知らせします。",
+  "",
+  "  --domain DOMAIN      エラーメールの代わりに DOMAIN を診断します(--ip と併用)",
+  "  --ip IP              送信サーバーの IP アドレスです(--domain と併用)",
+  "  --sender ADDR        MAIL FROM のアドレスです(--domain と併用)",
+  "  --helo NAME          HELO/EHLO の名前です(--domain と併用)",
+  "  --provider ID        ご利用のプロバイダーです。修正案にその指定値を使います",
+  "                       (複数可。必要な IP アドレスはエラーメールから補います)",
+  "  --host NAME          直前の --provider のサーバーのホスト名です",
+  "  --entry N            複数の宛先が記載されたエラーメールで、何番目を診断するかです(既定 1)",
+  "  --ttl SECONDS        提案するレコードの TTL です",
+  "  --html               テキストの代わりに HTML で出力します",
+  COMMON_JA,
+  "",
+  "終了コード: 0 問題なし、1 問題あり、2 使い方または入力の誤りです。",
+}
+
+en["cli-help-audit"] = lines{
+  "Usage: spfkit audit FILE|- [--json]",
+  "",
+  "Lints the SPF record of every domain in FILE (one per line; blank lines and",
+  "# comments are skipped) and prints one CSV row per domain, a domain whose DNS",
+  "fails included. A progress bar goes to stderr when it is a terminal.",
+  "",
+  "CSV columns: domain,status,errors,warnings,lookups,void_lookups,codes,record,message",
+  "  status: ok, warning, error, or invalid (not a domain name)",
+  "  codes: the finding codes, separated by spaces",
+  "  message: the first error or warning, in the --lang language",
+  COMMON_EN,
+  "",
+  "Exit status: 0 no domain has an error or warning, 1 some do, 2 usage or input error.",
+}
+ja["cli-help-audit"] = lines{
+  "使い方: spfkit audit FILE|- [--json]",
+  "",
+  "FILE に記載されたすべてのドメイン(1行に1件。空行と # 以降のコメントは読み飛ばします)の",
+  "SPFレコードを確認し、ドメインごとに CSV を1行出力します。DNS が応答しないドメインも",
+  "1行として出力します。標準エラー出力が端末の場合は進み具合を表示します。",
+  "",
+  "CSV の列: domain,status,errors,warnings,lookups,void_lookups,codes,record,message",
+  "  status: ok、warning、error、invalid(ドメイン名として正しくありません)",
+  "  codes: 確認された内容のコードです(空白区切り)",
+  "  message: 最初のエラーまたは警告の説明です(--lang の言語)",
+  COMMON_JA,
+  "",
+  "終了コード: 0 どのドメインにもエラー・警告なし、1 エラーまたは警告あり、2 使い方または入力の誤りです。",
+}
+
+return { en = en, ja = ja }
