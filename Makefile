@@ -5,7 +5,7 @@
 # Debian packages the project needs (luajit2, never luajit: see README).
 DEPS = gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev \
        lua-busted lua-yaml lua-cjson lua-check luarocks \
-       libldns-dev ldnsutils libspf2-dev nsd valgrind \
+       libldns-dev ldnsutils libspf2-dev nsd valgrind publicsuffix \
        python3-spf libsisimai-perl libmail-spf-perl
 
 CC      ?= gcc

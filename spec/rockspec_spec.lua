@@ -57,9 +57,14 @@ describe("spfkit-scm-1.rockspec", function()
         .. "lua5.4 -e 'local s=require\"spfkit\"; print(s.check{ip=\"192.0.2.1\",sender=\"a@e.example\","
         .. "dns=s.zone{[\"e.example\"]={{TXT=\"v=spf1 ip4:192.0.2.1 -all\"}}}}.result)'"):format(tree, tree, tree)
       local out = lines(test)
+      -- the CLI is installed as a command that finds the tree's modules
+      local cli = lines(("%s/bin/spfkit check 192.0.2.1 e.example --zone spec/fixtures/diagnose/cases.zone "
+        .. ">/dev/null 2>&1; echo $?; %s/bin/spfkit --help 2>&1 | head -1"):format(tree, tree))
       -- the builtin backend compiles in place: leave no objects behind
       os.execute("rm -rf " .. tree .. " " .. tree .. ".log; rm -f csrc/*.o")
       assert.are.same({ "pass" }, out)
+      assert.are.equal("1", cli[1])           -- e.example is not in the zone: none, a problem
+      assert.matches("spfkit", cli[2] or "", 1, true)
     end)
   end
 end)
