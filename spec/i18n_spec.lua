@@ -49,7 +49,7 @@ local PARAMS = {
 
 -- Codes that are labels or units of the report, not sentences.
 local function is_label(code)
-  return (code:find("^label%-") or code:find("^unit%-") or code:find("^fix%-action%-") or code:find("^reason%-")) ~= nil
+  return (code:find("^label%-") or code:find("^cli%-label%-") or code:find("^unit%-") or code:find("^fix%-action%-") or code:find("^reason%-")) ~= nil
 end
 
 local COMPAT_KINDS = { "cidr0", "bad-domain", "empty-domain", "duplicate-modifier", "leading-zero-cidr",
