@@ -211,7 +211,7 @@ ja["diag-merge-failed"] = "変更案を作成できませんでした: {detail}"
 -- Findings: DMARC ---------------------------------------------------------------
 en["dmarc-no-record"] = "{domain} publishes no DMARC record (_dmarc.{domain}). Gmail and Yahoo require one from "
   .. "bulk senders; \"v=DMARC1; p=none\" is the usual start."
-ja["dmarc-no-record"] = "{domain} には DMARC レコード(_dmarc.{domain})がありません。Gmail や Yahoo は大量送信者に"
+ja["dmarc-no-record"] = "{domain} には DMARC レコード(_dmarc.{domain})がありません。Gmail や Yahoo は大量送信者に "
   .. "DMARC の設定を求めています。まずは「v=DMARC1; p=none」から始めるのが一般的です。"
 en["dmarc-temperror"] = "The DMARC record at {name} could not be read: DNS answered {rcode}."
 ja["dmarc-temperror"] = "{name} の DMARC レコードを取得できませんでした(DNS の応答: {rcode})。"
