@@ -12,8 +12,8 @@ en["cli-err-no-command"] = "no command given; \"spfkit --help\" lists the comman
 ja["cli-err-no-command"] = "コマンドが指定されていません。「spfkit --help」でコマンドの一覧をご確認ください。"
 en["cli-err-unknown-command"] = "unknown command \"{name}\"; \"spfkit --help\" lists the commands."
 ja["cli-err-unknown-command"] = "「{name}」というコマンドはありません。「spfkit --help」で一覧をご確認ください。"
-en["cli-err-unknown-option"] = "unknown option \"{name}\"; see \"spfkit {value} --help\"."
-ja["cli-err-unknown-option"] = "「{name}」というオプションはありません。「spfkit {value} --help」をご確認ください。"
+en["cli-err-unknown-option"] = "unknown option \"{name}\"; see \"spfkit {value}--help\"."
+ja["cli-err-unknown-option"] = "「{name}」というオプションはありません。「spfkit {value}--help」をご確認ください。"
 en["cli-err-missing-value"] = "option \"{name}\" needs a value."
 ja["cli-err-missing-value"] = "オプション「{name}」には値を指定してください。"
 en["cli-err-no-value"] = "option \"{name}\" takes no value."
@@ -57,26 +57,40 @@ ja["cli-err-html-json"] = "--html と --json は同時に指定できません�
 en["cli-err-record-or-domain"] = "give a domain or --record TEXT to lint."
 ja["cli-err-record-or-domain"] = "確認するドメイン名、または --record でレコードを指定してください。"
 
+-- Toolkit messages that name API options, reworded for the command line ------------
+en["cli-unknown-provider"] = "unknown provider \"{id}\"; \"spfkit suggest --list\" lists the known ids."
+ja["cli-unknown-provider"] = "プロバイダー「{id}」は登録されていません。「spfkit suggest --list」で一覧をご確認ください。"
+en["cli-lookups-estimated"] = "{lookups} lookups counted from the record alone; includes can add more. "
+  .. "Give --zone or --nameserver to count through them."
+ja["cli-lookups-estimated"] = "DNS 参照回数 {lookups} 回はレコードの記述のみから数えたもので、include 先でさらに増える場合が"
+  .. "ございます。--zone か --nameserver を指定すると include 先まで数えます。"
+en["cli-flatten-unavailable"] = "No flattened record can be proposed without DNS (give --zone or --nameserver) "
+  .. "or because the includes use macros, exists or ptr."
+ja["cli-flatten-unavailable"] = "DNS が指定されていない(--zone または --nameserver)か、include 先でマクロ・exists・ptr が"
+  .. "使われているため、展開したレコードをご提案できません。"
+
 -- Results of `spfkit check` ----------------------------------------------------
 en["cli-result-pass"] = "SPF passes: {domain} allows {ip} to send its mail."
 ja["cli-result-pass"] = "SPF は pass です。{ip} は {domain} の送信元として許可されています。"
-en["cli-result-fail"] = "SPF fails: the record of {domain} says {ip} must not send its mail, "
-  .. "so receivers reject it. If {ip} is your server, add it: spfkit suggest --existing ... --ip {ip}."
+en["cli-result-fail"] = "SPF fails: the record of {domain} says {ip} must not send its mail, so receivers "
+  .. "reject it. If {ip} is your server, \"spfkit diagnose --domain {domain} --ip {ip}\" shows the record to publish."
 ja["cli-result-fail"] = "SPF は fail です。{domain} のレコードは {ip} からの送信を認めていないため、受信側で拒否されます。"
-  .. "{ip} がご利用のサーバーであれば、レコードに追加してください(spfkit suggest --existing ... --ip {ip})。"
+  .. "{ip} がご利用のサーバーであれば、「spfkit diagnose --domain {domain} --ip {ip}」で登録すべきレコードをご確認ください。"
 en["cli-result-softfail"] = "SPF softfails: the record of {domain} does not include {ip}; Gmail and others "
-  .. "reject or file such mail as spam. If {ip} is your server, add it: spfkit suggest --existing ... --ip {ip}."
+  .. "reject or file such mail as spam. If {ip} is your server, \"spfkit diagnose --domain {domain} --ip {ip}\" "
+  .. "shows the record to publish."
 ja["cli-result-softfail"] = "SPF は softfail です。{domain} のレコードに {ip} が含まれていないため、Gmail などでは"
-  .. "拒否または迷惑メール扱いとなります。{ip} がご利用のサーバーであれば、レコードに追加してください"
-  .. "(spfkit suggest --existing ... --ip {ip})。"
+  .. "拒否または迷惑メール扱いとなります。{ip} がご利用のサーバーであれば、"
+  .. "「spfkit diagnose --domain {domain} --ip {ip}」で登録すべきレコードをご確認ください。"
 en["cli-result-neutral"] = "SPF is neutral: the record of {domain} says nothing about {ip}; receivers treat "
-  .. "the mail as unauthenticated."
+  .. "the mail as unauthenticated. \"spfkit diagnose --domain {domain} --ip {ip}\" shows the record to publish."
 ja["cli-result-neutral"] = "SPF は neutral です。{domain} のレコードは {ip} について何も定めていないため、"
   .. "受信側では認証されていないメールとして扱われます。"
-en["cli-result-none"] = "SPF is none: {domain} publishes no SPF record, so Gmail rejects its mail "
-  .. "(550-5.7.26). Publish one: spfkit suggest --domain {domain} --ip {ip}."
+  .. "「spfkit diagnose --domain {domain} --ip {ip}」で登録すべきレコードをご確認ください。"
+en["cli-result-none"] = "SPF is none: {domain} publishes no SPF record, so Gmail rejects its mail (550-5.7.26). "
+  .. "\"spfkit diagnose --domain {domain} --ip {ip}\" shows the record to publish."
 ja["cli-result-none"] = "SPF は none です。{domain} には SPFレコードがないため、Gmail では拒否されます(550-5.7.26)。"
-  .. "レコードを追加してください(spfkit suggest --domain {domain} --ip {ip})。"
+  .. "「spfkit diagnose --domain {domain} --ip {ip}」で登録すべきレコードをご確認ください。"
 en["cli-result-permerror"] = "SPF permerror: the record of {domain} is broken, so no receiver can use it. "
   .. "\"spfkit lint {domain}\" shows what to fix."
 ja["cli-result-permerror"] = "SPF は permerror です。{domain} のレコードに誤りがあり、受信側で利用できません。"
@@ -133,9 +147,6 @@ en["cli-label-skipped"] = "Already there"
 ja["cli-label-skipped"] = "登録済みの項目"
 en["cli-label-new-findings"] = "Checks of the new record:"
 ja["cli-label-new-findings"] = "新しいレコードの確認結果:"
-en["cli-label-flatten"] = "Flattened instead (addresses as published now; update them when the provider changes):"
-ja["cli-label-flatten"] = "代わりの案(現在公開されているアドレスに置き換えています。"
-  .. "プロバイダー側で変更があった場合は更新してください):"
 en["cli-label-providers"] = "Providers (spfkit suggest --provider ID):"
 ja["cli-label-providers"] = "プロバイダー一覧(spfkit suggest --provider ID):"
 en["cli-label-needs"] = "needs"
@@ -351,10 +362,11 @@ en["cli-help-audit"] = lines{
   "# comments are skipped) and prints one CSV row per domain, a domain whose DNS",
   "fails included. A progress bar goes to stderr when it is a terminal.",
   "",
-  "CSV columns: domain,status,errors,warnings,lookups,void_lookups,codes,record,message",
-  "  status: ok, warning, error, or invalid (not a domain name)",
+  "CSV columns: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix",
+  "  status: ok, warning, error, temperror (its DNS did not answer: try again later)",
+  "          or invalid (not a domain name)",
   "  codes: the finding codes, separated by spaces",
-  "  message: the first error or warning, in the --lang language",
+  "  message: the first error or warning, in the --lang language; fix: its repaired record",
   COMMON_EN,
   "",
   "Exit status: 0 no domain has an error or warning, 1 some do, 2 usage or input error.",
@@ -366,10 +378,11 @@ ja["cli-help-audit"] = lines{
   "SPFレコードを確認し、ドメインごとに CSV を1行出力します。DNS が応答しないドメインも",
   "1行として出力します。標準エラー出力が端末の場合は進み具合を表示します。",
   "",
-  "CSV の列: domain,status,errors,warnings,lookups,void_lookups,codes,record,message",
-  "  status: ok、warning、error、invalid(ドメイン名として正しくありません)",
+  "CSV の列: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix",
+  "  status: ok、warning、error、temperror(DNS が応答しませんでした。時間を置いて再度お試しください)、",
+  "          invalid(ドメイン名として正しくありません)",
   "  codes: 確認された内容のコードです(空白区切り)",
-  "  message: 最初のエラーまたは警告の説明です(--lang の言語)",
+  "  message: 最初のエラーまたは警告の説明です(--lang の言語)。fix: その修正後のレコードです",
   COMMON_JA,
   "",
   "終了コード: 0 どのドメインにもエラー・警告なし、1 エラーまたは警告あり、2 使い方または入力の誤りです。",
