@@ -1,3 +1,4 @@
+-- luacheck: allow defined top, no max line length
 -- A REPL walk-through: from a Gmail bounce to the TXT record to paste.
 -- Paste the lines into `lua5.4` (or `luajit`) started from the repository
 -- root after `make`, with the source tree on the paths:

@@ -101,7 +101,9 @@ M.domain_of = domain_of
 local function make_dns(ctx, dns)
   if dns == nil then
     local ok, r, err = pcall(function() return require("spfkit").resolver{} end)
-    if not ok or not r then return nil, { code = "no-resolver", message = tostring(ok and err and err.message or r) } end
+    if not ok or not r then
+      return nil, { code = "no-resolver", message = tostring(ok and err and err.message or r) }
+    end
     dns = r
   end
   ctx.source = dns

@@ -32,7 +32,9 @@ local function load()
       if r and r:sub(1, 2) ~= "//" then
         r = r:lower()
         if r:sub(1, 1) == "!" then rules[r:sub(2)] = "exception"
-        elseif r:sub(1, 2) == "*." then rules[r:sub(3)] = rules[r:sub(3)] or "normal"; rules["*." .. r:sub(3)] = "wildcard"
+        elseif r:sub(1, 2) == "*." then
+          rules[r:sub(3)] = rules[r:sub(3)] or "normal"
+          rules[r] = "wildcard"
         else rules[r] = rules[r] or "normal" end
       end
     end

@@ -18,7 +18,7 @@ local M = {}
 M.SCHEMA = "spfkit.diagnosis/1"
 
 local type, pairs, ipairs, tostring, concat, sort = type, pairs, ipairs, tostring, table.concat, table.sort
-local byte, char, format, gsub, sub, rep = string.byte, string.char, string.format, string.gsub, string.sub, string.rep
+local byte, format, gsub, sub, rep = string.byte, string.format, string.gsub, string.sub, string.rep
 
 -- Keys of the report that renderers export, in the order the text shows them.
 M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "sender", "summary",

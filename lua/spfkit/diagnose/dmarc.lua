@@ -16,14 +16,13 @@ local type, ipairs, concat, tonumber = type, ipairs, table.concat, tonumber
 -- @treturn table `{ v, p, sp, adkim, aspf, pct, rua = {...}, ruf = {...}, tags }`
 -- @treturn ?table problems `{ {tag, value} }` for invalid values
 function M.parse(text)
-  local rec, problems, tags = { tags = {} }, {}, {}
+  local rec, problems = { tags = {} }, {}
   local first = true
   for part in (text .. ";"):gmatch("([^;]*);") do
     local k, v = part:match("^%s*([%w_]+)%s*=%s*(.-)%s*$")
     if k then
       k = k:lower()
       if first and k ~= "v" then problems[#problems + 1] = { tag = "v", value = k } end
-      tags[#tags + 1] = k
       rec.tags[k] = v
       first = false
     elseif part:find("%S") then
