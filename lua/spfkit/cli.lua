@@ -510,8 +510,11 @@ end
 
 -- Toolkit messages that name API options (dns=, providers.list()), as the
 -- command line says them.
-local CLI_WORDING = { ["lookups-estimated"] = "cli-lookups-estimated",
-                      ["flatten-unavailable"] = "cli-flatten-unavailable", ["unknown-provider"] = "cli-unknown-provider" }
+local CLI_WORDING = {
+  ["lookups-estimated"] = "cli-lookups-estimated",
+  ["flatten-unavailable"] = "cli-flatten-unavailable",
+  ["unknown-provider"] = "cli-unknown-provider",
+}
 
 local function toolkit_msg(ctx, code, m, params)
   if CLI_WORDING[code] then return T(ctx, CLI_WORDING[code], params) end
@@ -601,7 +604,8 @@ local function cmd_suggest(ctx)
     local tnotes = array(ctx)
     for i, n in ipairs(t.notes or {}) do tnotes[i] = { code = n.code, message = msg(ctx, n.message) } end
     json_out(ctx, { record = record, value = t.value, strings = array(ctx, t.strings),
-                    presentation = t.presentation, type = t.type, name = t.name, fqdn = t.fqdn, ttl = t.ttl, zone_line = t.zone_line,
+                    presentation = t.presentation, type = t.type, name = t.name, fqdn = t.fqdn, ttl = t.ttl,
+                    zone_line = t.zone_line,
                     notes = tnotes, lookups = info.lookups, added = array(ctx, info.added),
                     skipped = array(ctx, info.skipped), warnings = warnings, provider_notes = notes,
                     findings = findings })
