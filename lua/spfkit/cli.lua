@@ -756,6 +756,7 @@ local function cmd_audit(ctx)
   for i, name in ipairs(domains) do
     if tty then progress(ctx, i - 1, #domains, name) end
     local row = audit_one(ctx, dns, name)
+    if tty then progress(ctx, i, #domains, name) end
     if row.status ~= "ok" then status = PROBLEM end
     if json then
       write(ctx, i > 1 and ",\n" or "\n", ctx.report.json_encode(audit_json_row(ctx, row)))
@@ -798,6 +799,10 @@ end
 
 local function run(ctx, args)
   local name, rest = split_command(args)
+  if name == "help" then                         -- "spfkit help [COMMAND]"
+    name, rest = rest[1], { "--help" }
+    if name and name:sub(1, 1) == "-" then name = nil end
+  end
   local cmd = name and COMMANDS[name]
   if name and not cmd then
     fail("cli-err-unknown-command", { name = name })
