@@ -410,7 +410,7 @@ describe("spfkit (cli)", function()
     end)
 
     it("is 0 when every domain is clean; reads standard input; shows progress only on a terminal", function()
-      local list = "# two clean ones\nok.example.jp\n\nexample.jp\n"
+      local list = "\239\187\191# two clean ones, CRLF\r\nok.example.jp\r\n\r\nexample.jp\r\n"
       local code, out, err = audit({ "audit", "-" }, { stdin = list })
       assert.are.equal(0, code)
       assert.are.equal("", err)

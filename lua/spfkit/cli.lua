@@ -688,6 +688,7 @@ end
 -- Domains of an audit list: one a line, "#" starts a comment.
 local function domain_lines(data)
   local list = {}
+  data = data:gsub("^\239\187\191", "")       -- a UTF-8 byte order mark from a spreadsheet
   for line in (data .. "\n"):gmatch("([^\n]*)\n") do
     line = line:gsub("#.*$", ""):gsub("^%s+", ""):gsub("%s+$", "")
     if line ~= "" then list[#list + 1] = line end
