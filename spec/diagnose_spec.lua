@@ -402,6 +402,8 @@ describe("spfkit.diagnose", function()
       assert.is_nil(r.bounce)
       r = diagnose{ domain = "pass.example.jp", ip = "203.0.113.45" }
       assert.are.equal("ok", r.status)
+      assert.is_nil(r.summary:find("bounce", 1, true))      -- there was none
+      assert.are.same({ "step-verify-gmail" }, codes(r.steps))
       r = diagnose{ domain = "none.example.jp" }
       assert.are.equal("spf-no-ip", r.case)
       assert.are.equal("none", r.fix.action)

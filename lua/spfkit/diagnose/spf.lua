@@ -274,9 +274,8 @@ function M.analyse(ctx, t)
     end
     add_lint(ctx, domain)
     ctx.fix = { action = "none" }
-    ctx:summary("summary-spf-pass", { domain = domain, ip = t.ip })
+    ctx:summary(t.from_bounce and "summary-spf-pass" or "summary-spf-pass-now", { domain = domain, ip = t.ip })
     ctx:step("step-verify-gmail", { domain = domain })
-    ctx:step("step-resend", {})
     ctx.ok = true
     return "spf-pass"
   elseif res == "temperror" then
