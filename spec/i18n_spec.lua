@@ -2,7 +2,7 @@ local i18n = require "spfkit.i18n"
 local lint = require "spfkit.lint"
 
 -- Codes of internal error tables (DNS failures inside lint), not messages.
-local INTERNAL = { error = true, rcode = true, ["no-resolver"] = true }
+local INTERNAL = { error = true, rcode = true, ["no-resolver"] = true, ERROR = true }
 
 -- Every message code the toolkit modules use, read from their source.
 local function used_codes()
@@ -45,6 +45,7 @@ local PARAMS = {
   policy = "reject", pct = 100, seconds = 3600, human = "1 hour", rcode = "SERVFAIL", problem = "too many lookups",
   result = "softfail", record = "v=spf1 include:_spf.example.jp ~all", terms = "ip4:1.2.3.4/33", tag = "p",
   type = "A", n = 2, h = 1, m = 30, reason_name = "the address does not exist",
+  problem_code = "bad-cidr",
 }
 
 -- Codes that are labels or units of the report, not sentences.

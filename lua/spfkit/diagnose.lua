@@ -115,8 +115,9 @@ local function make_dns(ctx, dns)
     local hit = memo[key]
     if hit then return hit[1], hit[2] end
     local ok, ans, err = pcall(dns.query, dns, name, qtype)
-    if not ok then ans, err = nil, { code = "error", message = tostring(ans) }
-    elseif type(ans) ~= "table" then ans, err = nil, type(err) == "table" and err or { code = tostring(err) }
+    if not ok then ans, err = nil, { code = "ERROR", message = tostring(ans) }
+    elseif type(ans) ~= "table" then
+      ans, err = nil, type(err) == "table" and err or { code = err and tostring(err) or "ERROR" }
     else ans.records = ans.records or {} end
     memo[key] = { ans, err }
     return ans, err
@@ -260,7 +261,7 @@ local function run(ctx, opts)
   if opts.bounce then
     local entries, err = require("spfkit.bounce").parse(opts.bounce)
     if not entries then
-      ctx:fail("input-not-mail", { detail = err and err.message or "" })
+      ctx:fail("input-not-mail", { detail = err and err.code or "" })
       return "error"
     end
     if #entries == 0 then

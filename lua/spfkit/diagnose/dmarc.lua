@@ -41,7 +41,7 @@ function M.parse(text)
   local POLICY = { none = true, quarantine = true, reject = true }
   local MODE = { r = true, s = true }
   rec.p = enum("p", POLICY, nil)
-  if not rec.p then problems[#problems + 1] = { tag = "p", value = t.p or "" } end
+  if t.p == nil then problems[#problems + 1] = { tag = "p", value = "" } end
   rec.sp = enum("sp", POLICY, nil)
   rec.adkim = enum("adkim", MODE, "r")
   rec.aspf = enum("aspf", MODE, "r")

@@ -279,7 +279,7 @@ function M.analyse(ctx, t)
     ctx.ok = true
     return "spf-pass"
   elseif res == "temperror" then
-    ctx:finding("spf-temperror", "error", { domain = domain, rcode = r.problem or "temperror" },
+    ctx:finding("spf-temperror", "error", { domain = domain, rcode = r.problem_code or "temperror" },
                 { problem = r.problem })
     ctx:summary("summary-spf-temperror", { domain = domain })
     ctx:step("step-check-nameservers", { domain = domain })
@@ -304,7 +304,8 @@ function M.analyse(ctx, t)
     else
       case, action = "spf-permerror", "replace"
     end
-    ctx:finding("spf-permerror", "error", { domain = domain, problem = r.problem or code or "?" },
+    ctx:finding("spf-permerror", "error", { domain = domain, problem = r.problem or code or "?",
+                problem_code = code or "permerror" },
                 { problem_code = code, position = r.problem_position, record = r.record })
     add_lint(ctx, domain)
     if case == "spf-permerror" and code ~= "multiple-records" then

@@ -56,7 +56,7 @@ ja["unit-hours-minutes"] = "{h} 時間 {m} 分"
 
 -- Input errors (also used as the summary) ------------------------------------
 en["input-not-mail"] = "This is not a mail message, so it cannot be read as a bounce ({detail})."
-ja["input-not-mail"] = "メールの形式ではないため、エラーメールとして読み取れませんでした({detail})。"
+ja["input-not-mail"] = "メールの形式ではないため、エラーメールとして読み取れませんでした。"
 en["input-not-bounce"] = "This message is not a bounce: it reports no failed delivery."
 ja["input-not-bounce"] = "このメールはエラーメール(不達通知)ではありません。配送に失敗した宛先の記載がございません。"
 en["input-no-entry"] = "The bounce has no recipient number you asked for (it reports {count})."
@@ -170,7 +170,7 @@ ja["spf-not-authorized"] = "{domain} の SPF レコードに {ip} が含まれ�
   .. "現在のレコード: {record}"
 en["spf-permerror"] = "The SPF record of {domain} cannot be evaluated (permerror): {problem}. Receivers treat all "
   .. "mail from the domain as unauthenticated until it is fixed."
-ja["spf-permerror"] = "{domain} の SPF レコードは評価できません(permerror): {problem}。修正されるまで、受信サーバーは"
+ja["spf-permerror"] = "{domain} の SPF レコードは評価できません(permerror、{problem_code})。修正されるまで、受信サーバーは"
   .. "このドメインのすべてのメールを認証なしとして扱います。"
 en["spf-terms-removed"] = "The proposed record leaves out what breaks the current one: {terms}."
 ja["spf-terms-removed"] = "ご提案のレコードでは、現在のレコードを無効にしている記述「{terms}」を削除しています。"
