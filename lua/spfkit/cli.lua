@@ -368,21 +368,8 @@ local function counts(findings)
   return errors, warnings
 end
 
-local SEVERITY_RANK = { error = 1, warning = 2, info = 3 }
-
 -- Errors first, then warnings, then notes; lint's order within each.
-local function by_severity(findings)
-  local idx = {}
-  for i, f in ipairs(findings) do idx[i] = { f, i } end
-  table.sort(idx, function(a, b)
-    local ra, rb = SEVERITY_RANK[a[1].severity] or 4, SEVERITY_RANK[b[1].severity] or 4
-    if ra ~= rb then return ra < rb end
-    return a[2] < b[2]
-  end)
-  local out = {}
-  for i, p in ipairs(idx) do out[i] = p[1] end
-  return out
-end
+local by_severity = require("spfkit.report").by_severity
 
 local function write_findings(ctx, findings)
   findings = by_severity(findings)

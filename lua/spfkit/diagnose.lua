@@ -36,8 +36,6 @@ local REPUTATION = {
 }
 local NOT_FAILURE = { delivered = true, vacation = true, feedback = false }
 
-local SEVERITY_RANK = { error = 1, warning = 2, info = 3 }
-
 -- Context ------------------------------------------------------------------
 
 local Ctx = {}
@@ -343,16 +341,7 @@ function M.diagnose(opts)
     case = "error"
   end
 
-  -- order findings by importance, keeping the order within a severity
-  local indexed = {}
-  for i, f in ipairs(ctx.findings) do indexed[i] = { f, i } end
-  table.sort(indexed, function(x, y)
-    local rx, ry = SEVERITY_RANK[x[1].severity] or 4, SEVERITY_RANK[y[1].severity] or 4
-    if rx ~= ry then return rx < ry end
-    return x[2] < y[2]
-  end)
-  local findings = {}
-  for i, p in ipairs(indexed) do findings[i] = p[1] end
+  local findings = report.by_severity(ctx.findings)
 
   local status = ctx.status
   if not status then

@@ -31,6 +31,25 @@ function M.array(t) return setmetatable(t or {}, ARRAY) end
 local ARRAY_KEYS = { findings = true, steps = true, names = true, records = true, rua = true,
                      addresses = true, other_txt = true, evidence_list = true }
 
+local SEVERITY_RANK = { error = 1, warning = 2, info = 3 }
+
+--- Findings ordered by importance: errors, warnings, then notes, keeping
+-- the order within a severity (a stable sort).
+-- @tparam table findings list of `{severity = ..., ...}`
+-- @treturn table a new list
+function M.by_severity(findings)
+  local idx = {}
+  for i, f in ipairs(findings) do idx[i] = { f, i } end
+  sort(idx, function(a, b)
+    local ra, rb = SEVERITY_RANK[a[1].severity] or 4, SEVERITY_RANK[b[1].severity] or 4
+    if ra ~= rb then return ra < rb end
+    return a[2] < b[2]
+  end)
+  local out = {}
+  for i, p in ipairs(idx) do out[i] = p[1] end
+  return out
+end
+
 --- Replace bytes that are not valid UTF-8 with U+FFFD.
 -- @tparam string s
 -- @treturn string
