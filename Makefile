@@ -93,7 +93,7 @@ bench: deps all
 	@for b in bench/check bench/bounce bench/dns; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec examples bench/bounce
+	luacheck lua spec examples bench/bounce bin/spfkit
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec

@@ -182,7 +182,10 @@ function M.socket_query(opts)
     if not ok then sock:close() return fail("network", "TCP send: " .. tostring(err)) end
     local len
     len, err = sock:receive(2)
-    if not len then sock:close() return fail(err == "timeout" and "timeout" or "network", "TCP receive: " .. tostring(err)) end
+    if not len then
+      sock:close()
+      return fail(err == "timeout" and "timeout" or "network", "TCP receive: " .. tostring(err))
+    end
     local msg
     msg, err = sock:receive(len:byte(1) * 256 + len:byte(2))
     sock:close()
