@@ -23,6 +23,19 @@ describe("make demo", function()
     assert.is_nil(out:find("traceback", 1, true))
   end)
 
+  it("runs the folder example over examples/bounces", function()
+    local p = assert(io.popen("LUA=" .. lua .. " sh tools/lua.sh examples/diagnose-folder.lua examples/bounces "
+                              .. "examples/zones/example.jp.zone 2>&1; echo \"exit=$?\""))
+    local out = p:read("*a")
+    p:close()
+    assert.matches("exit=1\n$", out)                      -- problems found
+    assert.matches("zenlogic%-gmail%-5%.7%.26%.eml%s+problem%s+spf%-fail%s+example%.jp", out)
+    assert.matches("gmail%-5%.7%.25%-ptr%.eml%s+problem%s+ptr", out)
+    assert.matches("gmail%-4%.7%.28%-rate%.eml%s+problem%s+reputation", out)
+    assert.matches('example.jp. 3600 IN TXT "v=spf1 ip4:164.0.1.2 include:_spf.example.jp ~all"', out, 1, true)
+    assert.matches("3 bounce(s), 3 need attention", out, 1, true)
+  end)
+
   it("fails loudly when the bundled input is missing", function()
     local p = assert(io.popen("LUA=" .. lua .. " sh tools/demo.sh no-such-file.eml 2>&1; echo \"exit=$?\""))
     local out = p:read("*a")
