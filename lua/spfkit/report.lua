@@ -28,8 +28,8 @@ local ARRAY = {}                 -- metatable marking a table as a JSON array
 function M.array(t) return setmetatable(t or {}, ARRAY) end
 
 -- Array-valued fields, so that empty ones still encode as [].
-local ARRAY_KEYS = { findings = true, steps = true, names = true, records = true, rua = true,
-                     addresses = true, other_txt = true, evidence_list = true }
+local ARRAY_KEYS = { findings = true, steps = true, names = true, records = true, rua = true, ruf = true,
+                     other_txt = true }
 
 local SEVERITY_RANK = { error = 1, warning = 2, info = 3 }
 

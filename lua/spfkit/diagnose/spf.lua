@@ -67,7 +67,7 @@ end
 
 -- The terms to add: the customer's providers' templates, else the IP.
 local function additions_for(ctx, ip)
-  local list, notes = {}, {}
+  local list = {}
   local ip_term = ip and ((ip:find(":", 1, true) and "ip6:" or "ip4:") .. ip) or nil
   for _, spec in ipairs(ctx.providers or {}) do
     local s = {}
@@ -79,14 +79,13 @@ local function additions_for(ctx, ip)
     local terms, perr = build.provider_terms(s)
     if terms then
       for _, t in ipairs(terms) do list[#list + 1] = t end
-      notes[#notes + 1] = s.id
     else
       ctx:finding("diag-provider-unusable", "warning", { id = tostring(s.id), detail = ctx:msg(perr) },
                   { provider = s.id, error = perr.code })
     end
   end
   if #list == 0 and ip_term then list[1] = ip_term end
-  return list, ip_term, notes
+  return list, ip_term
 end
 
 -- Drop the terms that break a record (syntax errors, includes of names
