@@ -71,6 +71,7 @@ build = {
       ["spfkit"] = "lua/spfkit/init.lua",
       ["spfkit.lint"] = "lua/spfkit/lint.lua",
       ["spfkit.mime"] = "lua/spfkit/mime.lua",
+      ["spfkit.options"] = "lua/spfkit/options.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.psl"] = "lua/spfkit/psl.lua",

@@ -18,10 +18,11 @@
 
 local i18n = require "spfkit.i18n"
 local report = require "spfkit.report"
+local options = require "spfkit.options"
 
 local M = {}
 
-local type, pairs, ipairs, tostring, pcall, error = type, pairs, ipairs, tostring, pcall, error
+local type, ipairs, tostring, pcall, error = type, ipairs, tostring, pcall, error
 
 local OPTIONS = {
   bounce = "string", domain = "string", ip = "string", sender = "string", helo = "string",
@@ -306,16 +307,7 @@ end
 --   input: unusable input gives a report with `status = "error"`
 -- @raise on a non-table argument, unknown options or wrong option types
 function M.diagnose(opts)
-  if type(opts) ~= "table" then
-    error("spfkit.diagnose: expected a table of options, got " .. type(opts), 2)
-  end
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then error("spfkit.diagnose: unknown option '" .. tostring(k) .. "'", 2) end
-    if want ~= true and type(v) ~= want then
-      error("spfkit.diagnose: option '" .. k .. "' must be a " .. want .. ", got " .. type(v), 2)
-    end
-  end
+  options.check("spfkit.diagnose", opts, OPTIONS)
   local lang = opts.lang or "en"
   if lang ~= "en" and lang ~= "ja" then
     error("spfkit.diagnose: lang must be \"en\" or \"ja\", got \"" .. lang .. "\"", 2)

@@ -13,8 +13,9 @@
 -- @module spfkit.dns
 
 local core = require "spfkit.core"
+local options = require "spfkit.options"
 
-local type, pairs, error, tostring, pcall = type, pairs, error, tostring, pcall
+local type, error, tostring, pcall = type, error, tostring, pcall
 local floor = math.floor
 
 local M = {}
@@ -33,20 +34,7 @@ local CACHE_OPTIONS = {
   max = "number", min_ttl = "number", max_ttl = "number", max_neg_ttl = "number",
 }
 
-local function check_options(fname, opts, allowed)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    error(fname .. ": expected a table of options, got " .. type(opts), 3)
-  end
-  for k, v in pairs(opts) do
-    local want = allowed[k]
-    if not want then error(fname .. ": unknown option '" .. tostring(k) .. "'", 3) end
-    if type(v) ~= want then
-      error(fname .. ": option '" .. k .. "' must be a " .. want .. ", got " .. type(v), 3)
-    end
-  end
-  return opts
-end
+
 
 local function int_option(fname, opts, k, lo, hi)
   local v = opts[k]
@@ -72,7 +60,7 @@ end
 --   `r:close()`), or `nil, err` when no nameserver is known
 function M.resolver(opts)
   local fname = "spfkit.resolver"
-  opts = check_options(fname, opts, RESOLVER_OPTIONS)
+  opts = opts == nil and {} or options.check(fname, opts, RESOLVER_OPTIONS)
   if opts.timeout ~= nil and not (opts.timeout > 0 and opts.timeout <= 3600) then
     error(fname .. ": option 'timeout' must be in (0, 3600] seconds", 2)
   end
@@ -114,7 +102,7 @@ end
 -- @return cache (`c:over(source)`, `c:stats()`, `c:flush()`, `c:advance(s)`, `c:close()`)
 function M.cache(opts)
   local fname = "spfkit.cache"
-  opts = check_options(fname, opts, CACHE_OPTIONS)
+  opts = opts == nil and {} or options.check(fname, opts, CACHE_OPTIONS)
   int_option(fname, opts, "max", 0, 100000000)
   int_option(fname, opts, "min_ttl", 0, 2147483647)
   int_option(fname, opts, "max_ttl", 0, 2147483647)

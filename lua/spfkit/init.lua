@@ -22,20 +22,7 @@ local CHECK_OPTIONS = {
 
 local LIMITS = { lookups = true, void_lookups = true, mx = true, ptr = true }
 
-local function check_options(fname, opts, allowed)
-  if type(opts) ~= "table" then
-    error(fname .. ": expected a table of options, got " .. type(opts), 3)
-  end
-  for k, v in pairs(opts) do
-    local want = allowed[k]
-    if not want then
-      error(fname .. ": unknown option '" .. tostring(k) .. "'", 3)
-    end
-    if type(v) ~= want then
-      error(fname .. ": option '" .. k .. "' must be a " .. want .. ", got " .. type(v), 3)
-    end
-  end
-end
+local check_options = require("spfkit.options").check
 
 --- Parse an SPF record.
 -- @tparam string text the record, e.g. "v=spf1 ip4:192.0.2.0/24 -all"

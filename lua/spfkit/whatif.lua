@@ -15,6 +15,7 @@
 -- @module spfkit.whatif
 
 local i18n = require "spfkit.i18n"
+local options = require "spfkit.options"
 
 local M = {}
 
@@ -56,16 +57,7 @@ end
 -- @raise on a non-table argument, unknown options, wrong types, or when
 --   neither sender nor domain is given
 function M.whatif(opts)
-  if type(opts) ~= "table" then
-    error("spfkit.whatif: expected a table of options, got " .. type(opts), 2)
-  end
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then error("spfkit.whatif: unknown option '" .. tostring(k) .. "'", 2) end
-    if want ~= true and type(v) ~= want then
-      error("spfkit.whatif: option '" .. k .. "' must be a " .. want .. ", got " .. type(v), 2)
-    end
-  end
+  options.check("spfkit.whatif", opts, OPTIONS)
   local strings
   if type(opts.record) == "string" then
     strings = require("spfkit.txt").split(opts.record)
