@@ -72,6 +72,7 @@ build = {
       ["spfkit.lint"] = "lua/spfkit/lint.lua",
       ["spfkit.mime"] = "lua/spfkit/mime.lua",
       ["spfkit.options"] = "lua/spfkit/options.lua",
+      ["spfkit.errors"] = "lua/spfkit/errors.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.psl"] = "lua/spfkit/psl.lua",

@@ -757,14 +757,15 @@ static int l_check(lua_State *L) {
     if (!c.src) return luaL_error(L, "spfkit.check: 'dns' is not a DNS source");
   }
   lua_pop(L, 1);   /* the options table keeps it alive */
-  c.max_lookups = 10; c.max_void = 2; c.max_mx = 10; c.max_ptr = 10;
+  c.max_lookups = SPFK_LIMIT_LOOKUPS; c.max_void = SPFK_LIMIT_VOID;
+  c.max_mx = SPFK_LIMIT_MX; c.max_ptr = SPFK_LIMIT_PTR;
   lua_getfield(L, 1, "limits");
   if (lua_istable(L, -1)) {
     int t = lua_gettop(L);
-    c.max_lookups = spfk_optlimit(L, t, "lookups", 10);
-    c.max_void = spfk_optlimit(L, t, "void_lookups", 2);
-    c.max_mx = spfk_optlimit(L, t, "mx", 10);
-    c.max_ptr = spfk_optlimit(L, t, "ptr", 10);
+    c.max_lookups = spfk_optlimit(L, t, "lookups", SPFK_LIMIT_LOOKUPS);
+    c.max_void = spfk_optlimit(L, t, "void_lookups", SPFK_LIMIT_VOID);
+    c.max_mx = spfk_optlimit(L, t, "mx", SPFK_LIMIT_MX);
+    c.max_ptr = spfk_optlimit(L, t, "ptr", SPFK_LIMIT_PTR);
   }
   lua_pop(L, 1);
 

@@ -29,9 +29,47 @@ void spfk_newclass(lua_State *L, const char *name, const luaL_Reg *methods,
   lua_pop(L, 1);
 }
 
+/* __tostring of every error table: "code: message" (reads slot 1). */
+static int error__tostring(lua_State *L) {
+  const char *code, *message;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_getfield(L, 1, "code");
+  lua_getfield(L, 1, "message");
+  code = lua_tostring(L, -2);
+  message = lua_tostring(L, -1);
+  if (code && message) lua_pushfstring(L, "%s: %s", code, message);
+  else lua_pushstring(L, code ? code : (message ? message : "error"));
+  return 1;
+}
+
+/* The one error metatable (registry SPFKIT_ERROR_MT), shared with Lua
+ * through core.error_mt; pushes nothing. */
+static void open_error(lua_State *L) {
+  luaL_newmetatable(L, SPFKIT_ERROR_MT);
+  lua_pushcfunction(L, error__tostring);
+  lua_setfield(L, -2, "__tostring");
+  lua_pushliteral(L, "spfkit.error");
+  lua_setfield(L, -2, "__name");
+  lua_setfield(L, -2, "error_mt");
+}
+
+/* Pushes nothing; sets core.LIMITS on the module table at -1. */
+static void open_limits(lua_State *L) {
+  lua_createtable(L, 0, 6);
+  lua_pushinteger(L, SPFK_LIMIT_LOOKUPS); lua_setfield(L, -2, "lookups");
+  lua_pushinteger(L, SPFK_LIMIT_VOID);    lua_setfield(L, -2, "void_lookups");
+  lua_pushinteger(L, SPFK_LIMIT_MX);      lua_setfield(L, -2, "mx");
+  lua_pushinteger(L, SPFK_LIMIT_PTR);     lua_setfield(L, -2, "ptr");
+  lua_pushinteger(L, SPFK_LIMIT_RECORD);  lua_setfield(L, -2, "record_length");
+  lua_pushinteger(L, SPFK_LIMIT_STRING);  lua_setfield(L, -2, "txt_string");
+  lua_setfield(L, -2, "LIMITS");
+}
+
 void spfk_push_error(lua_State *L, const char *code, const char *message,
                      size_t position) {
   lua_createtable(L, 0, 3);
+  luaL_getmetatable(L, SPFKIT_ERROR_MT);
+  lua_setmetatable(L, -2);
   lua_pushstring(L, code);
   lua_setfield(L, -2, "code");
   lua_pushstring(L, message);
@@ -90,6 +128,8 @@ static int l_now_ms(lua_State *L) {
 SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L);
 SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
   lua_newtable(L);
+  open_error(L);
+  open_limits(L);
   spfkit_open_record(L);
   spfkit_open_macro(L);
   spfkit_open_check(L);

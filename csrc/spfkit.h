@@ -21,6 +21,16 @@
 #define SPFKIT_ARENA_MT    "spfkit.arena"
 #define SPFKIT_RESOLVER_MT "spfkit.resolver"
 #define SPFKIT_CACHE_MT    "spfkit.cache"
+#define SPFKIT_ERROR_MT    "spfkit.error"
+
+/* The RFC 7208 processing limits, named once; exported to Lua as
+ * core.LIMITS (spfkit.LIMITS) and read everywhere else. */
+#define SPFK_LIMIT_LOOKUPS 10   /* 4.6.4: DNS-querying terms per check_host() */
+#define SPFK_LIMIT_VOID     2   /* 4.6.4: void lookups (NXDOMAIN/empty answers) */
+#define SPFK_LIMIT_MX      10   /* 4.6.4: MX records looked up per mx term */
+#define SPFK_LIMIT_PTR     10   /* 4.6.4: PTR names looked up per ptr term / %{p} */
+#define SPFK_LIMIT_RECORD 450   /* 3.4: a record should fit a 512-byte UDP answer */
+#define SPFK_LIMIT_STRING 255   /* 3.3: one character-string of a TXT record */
 
 /* A metatable with this field set to true marks a userdata whose memory
  * starts with a struct spfk_source: any DNS source the engine can use. */

@@ -8,14 +8,20 @@
 
 local core = require "spfkit.core"
 local headers = require "spfkit.headers"
+local errors = require "spfkit.errors"
 
 local spfkit = { version = core.version }
+
+--- The RFC 7208 processing limits (named once, in csrc/spfkit.h):
+-- `lookups` 10, `void_lookups` 2, `mx` 10, `ptr` 10 (section 4.6.4),
+-- `record_length` 450 (3.4), `txt_string` 255 (3.3). Read-only by convention.
+spfkit.LIMITS = core.LIMITS
 
 local type, pairs, pcall, error, tostring = type, pairs, pcall, error, tostring
 
 local CHECK_OPTIONS = {
   ip = "string", sender = "string", helo = "string", dns = "userdata",
-  query = "function", limits = "table", engine = "string",
+  query = "function", query_many = "function", limits = "table", engine = "string",
   default_explanation = "string", receiver = "string", now = "number",
   authserv_id = "string", max_rounds = "number",
 }
@@ -103,21 +109,45 @@ local function ask(query, name, qtype)
   return ans
 end
 
+-- One deferred round's missing questions, answered in order: together
+-- through `opts.query_many(questions)` when the caller gives it (a source
+-- that overlaps its round trips: light threads, one socket polled), else
+-- one `query` after another. Always returns one answer table per question.
+local function fetch(opts, missing)
+  local answers = {}
+  if opts.query_many and #missing > 1 then
+    local qs = {}
+    for i, q in ipairs(missing) do qs[i] = { q.name, q.type } end
+    local t0 = core.now_ms()
+    local ok, got = pcall(opts.query_many, qs)
+    local ms = core.now_ms() - t0
+    for i = 1, #missing do
+      local a = ok and type(got) == "table" and got[i]
+      answers[i] = type(a) == "table" and ask(function() return a end) or
+                   { rcode = "ERROR", records = {}, ms = ms, error = not ok and tostring(got) or nil }
+    end
+    return answers
+  end
+  for i, q in ipairs(missing) do answers[i] = ask(opts.query, q.name, q.type) end
+  return answers
+end
+
 -- Deferred mode: run the engine over an answer table, fetch what it reports
 -- missing through `query` (from Lua, so the function may yield), repeat.
 local function check_deferred(opts)
   local store = core.answers()
   local copts = {}
   for k, v in pairs(opts) do copts[k] = v end
-  copts.query, copts.max_rounds = nil, nil
+  copts.query, copts.query_many, copts.max_rounds = nil, nil, nil
   copts.dns = store
   local max_rounds = opts.max_rounds or 100
   for _ = 1, max_rounds do
     local r, blob = core.check(copts)
     if not r then store:close() return nil, blob end
     if not r.missing then store:close() return r, blob end
-    for _, q in ipairs(r.missing) do
-      local ans = ask(opts.query, q.name, q.type)
+    local answers = fetch(opts, r.missing)
+    for i, q in ipairs(r.missing) do
+      local ans = answers[i]
       if not store:put(q.name, q.type, ans) then
         store:put(q.name, q.type, { rcode = "ERROR", records = {}, ms = ans.ms })
       end
@@ -163,7 +193,9 @@ local known_sources = setmetatable({}, { __mode = "k" })
 
 --- Evaluate check_host() (RFC 7208) for a client IP and sender.
 -- @tparam table opts `{ ip =, sender =, helo =, dns = zone|resolver|cache,
---   query = function(name, qtype) (deferred mode), limits = {lookups=10,
+--   query = function(name, qtype) (deferred mode), query_many =
+--   function({{name, qtype}, ...}) -> {answer, ...} (optional, with query:
+--   a round's questions answered together), limits = {lookups=10,
 --   void_lookups=2, mx=10, ptr=10}, default_explanation =, receiver =,
 --   authserv_id =, engine = "spfkit"|"libspf2" }`
 -- @return result table `{ result, explanation, mechanism, domain, lookups,
@@ -194,8 +226,11 @@ function spfkit.check(opts)
       known_sources[dns] = true
     end
   end
+  if opts.query_many and not opts.query then
+    error("spfkit.check: query_many needs query (used for single questions)", 2)
+  end
   if not opts.ip then
-    return nil, { code = "bad-ip", message = "ip is required" }
+    return nil, errors.new("bad-ip", "ip is required")
   end
   local r, blob
   if engine == "libspf2" then

@@ -13,6 +13,7 @@
 -- @module spfkit.providers
 
 local data = require "spfkit.providers.data"
+local errors = require "spfkit.errors"
 
 local M = {}
 
@@ -39,7 +40,7 @@ local function deepcopy(v)
 end
 
 local function fail(code, message, message_ja, param)
-  return nil, { code = code, message = message, message_ja = message_ja, param = param }
+  return nil, errors.new(code, message, { message_ja = message_ja, param = param })
 end
 
 local function unknown(id)

@@ -113,8 +113,8 @@ function M.err(code, params)
   local e = {}
   for k, v in pairs(params or {}) do e[k] = v end
   local msg = M.message(code, params)
-  e.code, e.message, e.message_ja = code, msg.en, msg.ja
-  return e
+  e.message_ja = msg.ja
+  return require("spfkit.errors").new(code, msg.en, e)
 end
 
 return M
