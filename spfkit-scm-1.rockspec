@@ -73,6 +73,7 @@ build = {
       ["spfkit.mime"] = "lua/spfkit/mime.lua",
       ["spfkit.options"] = "lua/spfkit/options.lua",
       ["spfkit.errors"] = "lua/spfkit/errors.lua",
+      ["spfkit.engine"] = "lua/spfkit/engine.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.psl"] = "lua/spfkit/psl.lua",
