@@ -12,24 +12,27 @@
 -- @module spfkit.report
 
 local i18n = require "spfkit.i18n"
+local json = require "spfkit.json"
+local words = require "spfkit.report.words"
+local errors = require "spfkit.errors"
 
 local M = {}
 
-M.SCHEMA = "spfkit.diagnosis/1"
+M.SCHEMA = "spfkit.diagnosis/2"
 
 local type, pairs, ipairs, tostring, concat, sort = type, pairs, ipairs, tostring, table.concat, table.sort
-local byte, format, gsub, sub, rep = string.byte, string.format, string.gsub, string.sub, string.rep
+local gsub, rep = string.gsub, string.rep
 
 -- Keys of the report that renderers export, in the order the text shows them.
-M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "sender", "summary",
-             "findings", "steps", "fix", "whatif", "spf", "dmarc", "ptr", "relay", "bounce", "error" }
+M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "ip_from", "sender", "summary",
+             "summary_code", "summary_params", "findings", "steps", "fix", "whatif", "spf", "dmarc", "ptr",
+             "relay", "bounce", "error", "provider", "dkim" }
 
-local ARRAY = {}                 -- metatable marking a table as a JSON array
-function M.array(t) return setmetatable(t or {}, ARRAY) end
+M.array = json.array
 
 -- Array-valued fields, so that empty ones still encode as [].
-local ARRAY_KEYS = { findings = true, steps = true, names = true, records = true, rua = true, ruf = true,
-                     other_txt = true }
+json.set_array_keys{ findings = true, steps = true, names = true, records = true, rua = true, ruf = true,
+                     other_txt = true, strings = true, terms = true, flattened = true }
 
 local SEVERITY_RANK = { error = 1, warning = 2, info = 3 }
 
@@ -50,104 +53,8 @@ function M.by_severity(findings)
   return out
 end
 
---- Replace bytes that are not valid UTF-8 with U+FFFD.
--- @tparam string s
--- @treturn string
-function M.utf8_clean(s)
-  if not s:find("[\128-\255]") then return s end
-  local out, i, n = {}, 1, #s
-  while i <= n do
-    local c = byte(s, i)
-    local len = c < 0x80 and 1 or (c >= 0xC2 and c <= 0xDF) and 2 or (c >= 0xE0 and c <= 0xEF) and 3
-      or (c >= 0xF0 and c <= 0xF4) and 4 or 0
-    local ok = len > 0 and i + len - 1 <= n
-    if ok and len > 1 then
-      for k = i + 1, i + len - 1 do
-        local cc = byte(s, k)
-        if cc < 0x80 or cc > 0xBF then ok = false break end
-      end
-      if ok then
-        local c2 = byte(s, i + 1)
-        if (c == 0xE0 and c2 < 0xA0) or (c == 0xED and c2 > 0x9F) or (c == 0xF0 and c2 < 0x90)
-           or (c == 0xF4 and c2 > 0x8F) then ok = false end
-      end
-    end
-    if ok then out[#out + 1] = sub(s, i, i + len - 1); i = i + len
-    else out[#out + 1] = "\239\191\189"; i = i + 1 end
-  end
-  return concat(out)
-end
-
--- JSON ---------------------------------------------------------------------
-
-local ESC = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n",
-              ["\r"] = "\\r", ["\t"] = "\\t", ["<"] = "\\u003c", [">"] = "\\u003e", ["&"] = "\\u0026" }
-
-local function json_string(s)
-  s = M.utf8_clean(s)
-  return '"' .. gsub(s, '[%c"\\<>&\127]', function(c)
-    return ESC[c] or format("\\u%04x", byte(c))
-  end) .. '"'
-end
-
-local function is_array(t, key)
-  if getmetatable(t) == ARRAY or ARRAY_KEYS[key] then return true end
-  local n = #t
-  if n == 0 then return false end
-  for k in pairs(t) do
-    if type(k) ~= "number" or k < 1 or k > n or k % 1 ~= 0 then return false end
-  end
-  return true
-end
-
-local function encode(v, key, out, depth)
-  local tv = type(v)
-  if depth > 32 then out[#out + 1] = "null" return end
-  if tv == "string" then out[#out + 1] = json_string(v)
-  elseif tv == "number" then
-    if v ~= v or v == math.huge or v == -math.huge then out[#out + 1] = "null"
-    elseif v % 1 == 0 and v > -2^53 and v < 2^53 then out[#out + 1] = format("%d", v)
-    else out[#out + 1] = format("%.14g", v) end
-  elseif tv == "boolean" then out[#out + 1] = v and "true" or "false"
-  elseif tv == "table" then
-    if is_array(v, key) then
-      out[#out + 1] = "["
-      for i = 1, #v do
-        if i > 1 then out[#out + 1] = "," end
-        encode(v[i], nil, out, depth + 1)
-      end
-      out[#out + 1] = "]"
-    else
-      local keys = {}
-      for k, x in pairs(v) do
-        local tx = type(x)
-        if type(k) == "string" and tx ~= "function" and tx ~= "userdata" and tx ~= "thread" then
-          keys[#keys + 1] = k
-        end
-      end
-      sort(keys)
-      out[#out + 1] = "{"
-      for i, k in ipairs(keys) do
-        if i > 1 then out[#out + 1] = "," end
-        out[#out + 1] = json_string(k)
-        out[#out + 1] = ":"
-        encode(v[k], k, out, depth + 1)
-      end
-      out[#out + 1] = "}"
-    end
-  else
-    out[#out + 1] = "null"
-  end
-end
-
---- Encode a value as JSON (object keys sorted, so output is stable).
--- @param v
--- @treturn string
-function M.json_encode(v)
-  local out = {}
-  encode(v, nil, out, 0)
-  return concat(out)
-end
+M.utf8_clean = json.utf8_clean
+M.json_encode = json.encode
 
 -- The exported (plain data) form of a report.
 local function export(r)
@@ -311,21 +218,65 @@ function M.html(r)
   return concat(out, "\n") .. "\n"
 end
 
-local METHODS = { text = M.text, json = M.json, html = M.html }
+-- Objects --------------------------------------------------------------------
 
-local MT = {
-  __index = METHODS,
-  __tostring = M.text,
-}
+local MT = { __tostring = M.text }
 
---- Make a report object from its fields.
+-- A deep copy of plain data (no messages shared between two renderings).
+local function copy(v, depth)
+  if type(v) ~= "table" or depth > 32 then return v end
+  local t = {}
+  for k, x in pairs(v) do t[k] = copy(x, depth + 1) end
+  return setmetatable(t, getmetatable(v) == MT and nil or getmetatable(v))
+end
+
+--- The same report in another language (no DNS asked again).
+-- @tparam string lang "en" or "ja"
+-- @treturn table a new report object
+function M.render(r, lang)
+  if lang ~= "en" and lang ~= "ja" then
+    error("report:render: lang must be \"en\" or \"ja\", got " .. tostring(lang), 2)
+  end
+  local t = copy(export(r), 0)
+  t.lang = lang
+  return M.new(t)
+end
+
+local METHODS = { text = M.text, json = M.json, html = M.html, render = M.render }
+MT.__index = METHODS
+
+--- Make a report object from its fields (codes and params; the messages
+-- are filled in `fields.lang`).
 -- @tparam table fields
--- @treturn table the report (methods `text`, `json`, `html`; `tostring`)
+-- @treturn table the report (methods `text`, `json`, `html`, `render`; `tostring`)
 function M.new(fields)
   fields.schema = M.SCHEMA
+  fields.lang = fields.lang or "en"
   fields.findings = M.array(fields.findings or {})
   fields.steps = M.array(fields.steps or {})
+  words.fill(fields)
   return setmetatable(fields, MT)
+end
+
+--- Rebuild a report from its JSON (`report:json()`), e.g. one stored by a
+-- panel, to render it again in any language.
+-- @tparam string s the JSON text
+-- @return the report object, or `nil, err` (code "bad-report")
+function M.from_json(s)
+  local t, why = json.decode(s)
+  if type(t) ~= "table" then
+    return nil, errors.new("bad-report", "not a report: " .. tostring(why or "not an object"))
+  end
+  if type(t.schema) ~= "string" or not t.schema:find("^spfkit%.diagnosis/") then
+    return nil, errors.new("bad-report", "not a spfkit diagnosis (schema " .. tostring(t.schema) .. ")")
+  end
+  if t.schema ~= M.SCHEMA then
+    return nil, errors.new("bad-report", "schema " .. t.schema .. " is not " .. M.SCHEMA .. " (no codes to render)")
+  end
+  if t.lang ~= "en" and t.lang ~= "ja" then t.lang = "en" end
+  local ok, r = pcall(M.new, t)
+  if not ok then return nil, errors.new("bad-report", "report fields of the wrong shape") end
+  return r
 end
 
 --- Whether a value is a report.

@@ -1,4 +1,4 @@
--- The JSON schema of a diagnosis report ("spfkit.diagnosis/1", README
+-- The JSON schema of a diagnosis report ("spfkit.diagnosis/2", README
 -- "Diagnosis"), as a checker over the decoded JSON (lua-cjson).
 local cjson = require "cjson"
 
@@ -6,11 +6,11 @@ local M = {}
 
 local S, N, B = "string", "number", "boolean"
 
-local FINDING = { code = S, severity = S, message = S, evidence = "table" }
-local STEP = { number = N, code = S, text = S }
+local FINDING = { code = S, severity = S, params = "table", message = S, evidence = "table", text = "table" }
+local STEP = { number = N, code = S, params = "table", text = S }
 local FIX = { action = S, type = S, name = S, fqdn = S, value = S, presentation = S, ttl = N, before = S,
-              zone_line = S, strings = "array", owner = S }
-local WHATIF = { result = S, before = S, changed = B, record = S, message = S }
+              zone_line = S, strings = "array", owner = S, reason = S, reason_message = S }
+local WHATIF = { result = S, before = S, changed = B, record = S, code = S, message = S, text = "table" }
 local SPF = { domain = S, result = S, record = S, records = "array", other_txt = "array", ttl = N, lookups = N,
               void_lookups = N, problem = S, problem_code = S, problem_position = N, mechanism = S,
               received_spf = S }
@@ -21,13 +21,16 @@ local PTR = { ip = S, reverse_name = S, names = "array", confirmed = B, suggeste
 local RELAY = { kind = S, via = S, list = S, evidence = "table" }
 local BOUNCE = { recipient = S, original_recipient = S, action = S, status = S, reply_code = N, reason = S,
                  diagnostic = S, remote_mta = S, remote_ip = S, reporting_mta = S, command = S, mta = S,
-                 sender = S, auth = "table", original = "table" }
+                 sender = S, auth = "table", original = "table", reason_from = S, receiver = S,
+                 mail_system_host = S }
 local TOP = {
-  schema = S, lang = S, status = S, case = S, reason = S, domain = S, ip = S, sender = S, summary = S,
+  schema = S, lang = S, status = S, case = S, reason = S, domain = S, ip = S, ip_from = S, sender = S,
+  summary = S, summary_code = S, summary_params = "table",
   findings = "array", steps = "array", fix = FIX, whatif = WHATIF, spf = SPF, dmarc = DMARC, ptr = PTR,
-  relay = RELAY, bounce = BOUNCE, error = { code = S, message = S },
+  relay = RELAY, bounce = BOUNCE, error = { code = S, params = "table", message = S },
 }
-local REQUIRED = { "schema", "lang", "status", "case", "summary", "findings", "steps", "fix" }
+local REQUIRED = { "schema", "lang", "status", "case", "summary", "summary_code", "summary_params", "findings",
+                   "steps", "fix" }
 
 M.STATUS = { ok = true, problem = true, error = true }
 M.SEVERITY = { error = true, warning = true, info = true }
@@ -63,7 +66,8 @@ function M.check(json)
   for _, k in ipairs(REQUIRED) do
     if v[k] == nil then return nil, "$." .. k .. ": required" end
   end
-  if v.schema ~= "spfkit.diagnosis/1" then return nil, "$.schema" end
+  if v.schema ~= "spfkit.diagnosis/2" then return nil, "$.schema" end
+  if v.summary == "" then return nil, "$.summary: empty" end
   if not M.STATUS[v.status] then return nil, "$.status: " .. tostring(v.status) end
   if not M.ACTION[v.fix.action] then return nil, "$.fix.action" end
   if v.fix.action ~= "none" then
@@ -71,12 +75,14 @@ function M.check(json)
       if v.fix[k] == nil then return nil, "$.fix." .. k .. ": required for " .. v.fix.action end
     end
     if not v.whatif or v.whatif.result ~= "pass" then return nil, "$.whatif: a proposed fix must pass" end
+  elseif type(v.fix.reason) ~= "string" or type(v.fix.reason_message) ~= "string" then
+    return nil, "$.fix.reason: a report without a fix says why"
   end
   for i, f in ipairs(v.findings) do
     good, err = check_object(f, FINDING, "$.findings[" .. i .. "]")
     if not good then return nil, err end
     if not M.SEVERITY[f.severity] then return nil, "$.findings[" .. i .. "].severity" end
-    for _, k in ipairs({ "code", "severity", "message", "evidence" }) do
+    for _, k in ipairs({ "code", "severity", "params", "message", "evidence" }) do
       if f[k] == nil then return nil, "$.findings[" .. i .. "]." .. k .. ": required" end
     end
   end
@@ -84,6 +90,7 @@ function M.check(json)
     good, err = check_object(s, STEP, "$.steps[" .. i .. "]")
     if not good then return nil, err end
     if s.number ~= i then return nil, "$.steps[" .. i .. "].number" end
+    if s.code == nil or s.params == nil then return nil, "$.steps[" .. i .. "]: code and params required" end
   end
   if v.status == "error" and not v.error then return nil, "$.error: required when status is error" end
   return v

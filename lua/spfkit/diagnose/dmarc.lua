@@ -6,6 +6,7 @@
 
 local psl = require "spfkit.psl"
 local report = require "spfkit.report"
+local spf_case = require "spfkit.diagnose.spf_case"
 
 local M = {}
 
@@ -186,11 +187,11 @@ function M.analyse(ctx, t)
     if not (t.sender and t.sender:lower():match("@(.+)$") == spf_domain) then
       sub.sender = "postmaster@" .. spf_domain
     end
-    local spf_case = require("spfkit.diagnose.spf").analyse(ctx, sub)
+    local case_of_spf = spf_case.run(ctx, sub)
     ctx.summary_code = nil
     if ctx.fix and ctx.fix.action ~= "none" then
       ctx:summary("summary-dmarc-spf-fix", { domain = from, ip = t.ip })
-    elseif spf_case == "spf-pass" then
+    elseif case_of_spf == "spf-pass" then
       ctx:summary("summary-dmarc-spf-pass", { domain = from, ip = t.ip })
     else
       ctx:summary("summary-dmarc-dkim", { domain = from })
@@ -198,7 +199,7 @@ function M.analyse(ctx, t)
     ctx.domain = from
     return case
   end
-  ctx.fix = { action = "none" }
+  ctx.fix = { action = "none", reason = spf_al and "fix-none-no-ip" or "fix-none-dkim" }
   if spf_al and not t.ip then
     ctx:finding("spf-no-ip", "warning", { domain = spf_domain }, {})
     ctx:summary("summary-dmarc-no-ip", { domain = from })

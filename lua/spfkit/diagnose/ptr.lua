@@ -5,6 +5,7 @@
 -- provider — so the report says who has to act.
 -- @module spfkit.diagnose.ptr
 
+local core = require "spfkit.core"
 local report = require "spfkit.report"
 
 local M = {}
@@ -15,11 +16,10 @@ M.MAX_NAMES = 10
 
 -- the reverse name and a canonical form of an IP, via the macro engine
 local function reverse(ip)
-  local spfkit = require "spfkit"
-  local name = spfkit.expand("%{ir}.%{v}.arpa", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
+  local name = core.expand("%{ir}.%{v}.arpa", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   if not name then return nil end
   name = name:lower()
-  local canon = spfkit.expand("%{i}", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
+  local canon = core.expand("%{i}", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   return name, canon and canon:lower()
 end
 
@@ -67,6 +67,23 @@ local function suggest(ctx, domain, canon, v6)
   return "mail." .. domain, false
 end
 
+-- What the customer asks of the IP's owner; without a domain of theirs
+-- (no From, no envelope) there is no host name to suggest.
+local function ptr_steps(ctx, ip, reverse_name, name, resolves, v6)
+  if not name then
+    ctx:step("step-ptr-ask-provider-any", { ip = ip, reverse = reverse_name })
+    ctx:step("step-wait", { seconds = 3600 })
+    ctx:step("step-ptr-verify-any", { ip = ip })
+    return
+  end
+  ctx:step("step-ptr-ask-provider", { ip = ip, reverse = reverse_name, name = name .. "." })
+  if not resolves then
+    ctx:step("step-ptr-forward", { name = name .. ".", type = v6 and "AAAA" or "A", ip = ip })
+  end
+  ctx:step("step-wait", { seconds = 3600 })
+  ctx:step("step-ptr-verify", { ip = ip, name = name })
+end
+
 --- Analyse reverse DNS for `t = { ip, domain? }`.
 function M.analyse(ctx, t)
   local ip = t.ip
@@ -78,7 +95,7 @@ function M.analyse(ctx, t)
   local v6 = ip:find(":", 1, true) ~= nil
   local view = { ip = ip, reverse_name = rname .. ".", names = report.array() }
   ctx.ptr = view
-  ctx.fix = { action = "none", owner = "ip-owner" }
+  ctx.fix = { action = "none", owner = "ip-owner", reason = "fix-none-ip-owner" }
   local ans, err = ctx.query(rname, "PTR")
   if not ans or (ans.rcode ~= "NOERROR" and ans.rcode ~= "NXDOMAIN") then
     local rc = ans and ans.rcode or (err and err.code) or "error"
@@ -118,12 +135,7 @@ function M.analyse(ctx, t)
     view.suggested = name
   end
   ctx:finding("ptr-owner", "info", { ip = ip }, {})
-  ctx:step("step-ptr-ask-provider", { ip = ip, reverse = view.reverse_name, name = name .. "." })
-  if not resolves then
-    ctx:step("step-ptr-forward", { name = name .. ".", type = v6 and "AAAA" or "A", ip = ip })
-  end
-  ctx:step("step-wait", { seconds = 3600, human = require("spfkit.diagnose.spf").human_seconds(ctx, 3600) })
-  ctx:step("step-ptr-verify", { ip = ip, name = name })
+  ptr_steps(ctx, ip, view.reverse_name, name, resolves, v6)
   return "ptr"
 end
 

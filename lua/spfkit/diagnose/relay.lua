@@ -6,6 +6,8 @@
 -- or the list domain's own record.
 -- @module spfkit.diagnose.relay
 
+local spf_case = require "spfkit.diagnose.spf_case"
+
 local M = {}
 
 local function lower(s) return type(s) == "string" and s:lower() or nil end
@@ -38,20 +40,20 @@ end
 
 --- Explain a relayed bounce. `t` as for the SPF part.
 function M.analyse(ctx, t, relay)
-  local spf = require "spfkit.diagnose.spf"
   if relay.kind == "mailing-list" then
     -- the receiver checked t.domain: with a list that rewrites the
     -- envelope, that is the list's own domain and its record is the fix
     ctx:finding("relay-mailing-list", "warning", { list = tostring(relay.list), domain = t.domain },
                 relay.evidence)
-    spf.analyse(ctx, t)
+    spf_case.run(ctx, t)
     ctx:step("step-list-dkim", { domain = t.domain })
     return "mailing-list"
   end
   -- forwarded: evaluate for the record (information), but do not propose
   -- adding the forwarder's address to someone else's domain
   ctx:finding("relay-forwarded", "warning", { domain = t.domain, ip = tostring(t.ip),
-              via = tostring(relay.via or "?"), recipient = tostring(ctx.bounce and ctx.bounce.recipient) },
+              via = tostring(relay.via or "?"), recipient = tostring(ctx.evidence and ctx.evidence.bounce
+              and ctx.evidence.bounce.recipient) },
               relay.evidence)
   if t.ip then
     local r = ctx.check{ ip = t.ip, sender = t.sender, helo = t.helo }
@@ -60,7 +62,7 @@ function M.analyse(ctx, t, relay)
                   void_lookups = r.void_lookups, problem = r.problem, problem_code = r.problem_code }
     end
   end
-  ctx.fix = { action = "none", owner = "forwarder" }
+  ctx.fix = { action = "none", owner = "forwarder", reason = "fix-none-forwarded" }
   ctx:summary("summary-forwarded", { domain = t.domain, via = tostring(relay.via or "?") })
   ctx:step("step-forward-fetch", {})
   ctx:step("step-forward-srs", {})
