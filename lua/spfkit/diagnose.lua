@@ -60,7 +60,14 @@ local function not_failure(ctx, ev)
 end
 
 local function reverse_dns(ctx, ev)
-  if not ev.ip then ctx:fail("input-no-ip", {}) return "error" end
+  if not ev.ip then
+    -- a 5.7.25 bounce that does not name the address: say what to look for
+    ctx:finding("ptr-no-ip", "warning", {}, {})
+    ctx:summary("summary-ptr-no-ip", {})
+    ctx:step("step-find-ip", {})
+    ctx.fix = { action = "none", reason = "fix-none-no-ip" }
+    return "ptr"
+  end
   return ptr.analyse(ctx, { ip = ev.ip, domain = ev.domain })
 end
 
@@ -75,7 +82,14 @@ end
 local DMARC_KINDS = { dmarc = true, alignment = true, ["auth-level"] = true }
 
 local function authentication(ctx, ev)
-  if not ev.domain then ctx:fail("input-no-domain", {}) return "error" end
+  if not ev.domain then
+    -- an authentication bounce without any domain of the sender in it
+    ctx:finding("auth-no-domain", "warning", {}, {})
+    ctx:summary("summary-auth-no-domain", {})
+    ctx:step("step-find-domain", {})
+    ctx.fix = { action = "none", reason = "fix-none-input" }
+    return "auth-unknown"
+  end
   local t = auth_target(ev)
   if ev.relay then return relay.analyse(ctx, t, ev.relay) end
   if DMARC_KINDS[ev.auth_kind] then

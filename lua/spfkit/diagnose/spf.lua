@@ -154,7 +154,7 @@ local function permerror(ctx, t, facts)
               problem_code = code or "permerror" },
               { problem_code = code, position = r.problem_position, record = r.record })
   add_lint(ctx, t.domain)
-  return case, { action = "replace", clean = case == "spf-permerror" and code ~= "multiple-records" }
+  return case, { action = "replace", clean = case == "spf-permerror" }
 end
 
 local function not_authorized(ctx, t, facts)

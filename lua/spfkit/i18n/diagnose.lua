@@ -536,4 +536,23 @@ en["step-ptr-verify-any"] = "Check: \"dig +short -x {ip}\" should print the host
 ja["step-ptr-verify-any"] = "確認: 「dig +short -x {ip}」でホスト名が表示され、そのホスト名が {ip} に正引きできることを"
   .. "確認し、戻ってきたメールを再送してください。"
 
+en["ptr-no-ip"] = "The receiver asks for reverse DNS (PTR) of the sending server, but the bounce does not name "
+  .. "its IP address."
+ja["ptr-no-ip"] = "受信側は送信サーバーの逆引き(PTR)設定を求めていますが、エラーメールに送信元 IP アドレスが"
+  .. "記載されていません。"
+en["summary-ptr-no-ip"] = "The mail was refused for missing reverse DNS; find the sending server's IP address "
+  .. "and run the diagnosis again with it (ip = in Lua, --ip on the command line)."
+ja["summary-ptr-no-ip"] = "逆引き(PTR)設定の不備により受信を拒否されました。送信サーバーの IP アドレスを確認し、"
+  .. "指定して再度診断してください(Lua では ip =、コマンドでは --ip)。"
+en["auth-no-domain"] = "The receiver refused the mail for authentication, but the bounce names no sender domain."
+ja["auth-no-domain"] = "送信ドメイン認証の失敗により拒否されましたが、エラーメールに送信元ドメインが記載されていません。"
+en["summary-auth-no-domain"] = "The mail failed authentication; give the sending domain (domain = in Lua, "
+  .. "--domain on the command line) to find out what to change."
+ja["summary-auth-no-domain"] = "送信ドメイン認証に失敗しています。変更内容を調べるには送信元ドメインを指定してください"
+  .. "(Lua では domain =、コマンドでは --domain)。"
+en["step-find-domain"] = "Find the domain of the sender's address (the part after @ of the From address) and "
+  .. "run the diagnosis again with it."
+ja["step-find-domain"] = "送信者のメールアドレスのドメイン(From アドレスの @ より後ろ)を確認し、指定して再度診断して"
+  .. "ください。"
+
 return { en = en, ja = ja }
