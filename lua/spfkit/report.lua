@@ -1,7 +1,10 @@
---- The diagnosis report object and its renderers: text for a terminal,
--- JSON for panels (schema "spfkit.diagnosis/1", documented in README.md),
--- and a self-contained, escaped HTML fragment. `tostring(report)` is the
--- text form.
+--- The diagnosis report object: codes and params from the diagnosis,
+-- messages filled in one language (`spfkit.report.words`), and three
+-- renderers — text for a terminal (`spfkit.report.text`), JSON for panels
+-- (schema "spfkit.diagnosis/2", documented in README.md) and a
+-- self-contained, escaped HTML fragment (`spfkit.report.html`).
+-- `tostring(report)` is the text form; `report:render(lang)` the same
+-- report in another language; `from_json` a stored one back.
 --
 -- Every string that came from outside (the bounce, DNS answers) is treated
 -- as untrusted: JSON output is valid UTF-8 with `<`, `>` and `&` escaped,
@@ -11,17 +14,17 @@
 -- Pure Lua (5.1/LuaJIT and 5.4).
 -- @module spfkit.report
 
-local i18n = require "spfkit.i18n"
 local json = require "spfkit.json"
 local words = require "spfkit.report.words"
+local text = require "spfkit.report.text"
+local html = require "spfkit.report.html"
 local errors = require "spfkit.errors"
 
 local M = {}
 
 M.SCHEMA = "spfkit.diagnosis/2"
 
-local type, pairs, ipairs, tostring, concat, sort = type, pairs, ipairs, tostring, table.concat, table.sort
-local gsub, rep = string.gsub, string.rep
+local type, pairs, ipairs, tostring, sort = type, pairs, ipairs, tostring, table.sort
 
 -- Keys of the report that renderers export, in the order the text shows them.
 M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "ip_from", "sender", "summary",
@@ -63,85 +66,11 @@ local function export(r)
   return t
 end
 
--- Text ----------------------------------------------------------------------
+-- Renderers ------------------------------------------------------------------
 
-local function clean(s)
-  s = M.utf8_clean(tostring(s))
-  return (gsub(s, "[%z\1-\8\11-\31\127]", ""))
-end
-
-local function wrap_lines(s, indent)
-  return (gsub(clean(s), "\n", "\n" .. indent))
-end
-
-local function L(r, code, params) return i18n.text(code, r.lang, params) end
-
-local SEVERITY_MARK = { error = "✗", warning = "!", info = "i" }
-
--- Display width in a terminal: East Asian characters (3- and 4-byte UTF-8
--- sequences, in practice) take two columns.
-local function width(s)
-  local w = 0
-  for c in s:gmatch("[%z\1-\127\194-\244][\128-\191]*") do
-    w = w + (#c >= 3 and 2 or 1)
-  end
-  return w
-end
-
-local function fix_rows(r)
-  local f = r.fix
-  if not f or f.action == "none" then return nil end
-  local rows = {
-    { L(r, "label-action"), L(r, "fix-action-" .. f.action) },
-    { L(r, "label-name"), f.name .. (f.fqdn and ("  (" .. f.fqdn .. ")") or "") },
-    { L(r, "label-type"), f.type },
-    { L(r, "label-value"), f.presentation },
-    { L(r, "label-ttl"), tostring(f.ttl) },
-  }
-  if f.before then rows[#rows + 1] = { L(r, "label-before"), f.before } end
-  if f.zone_line then rows[#rows + 1] = { L(r, "label-zone-line"), f.zone_line } end
-  return rows
-end
-
---- The report as terminal text.
+--- The report as terminal text (spfkit.report.text).
 -- @treturn string
-function M.text(r)
-  local out = {}
-  local function add(s) out[#out + 1] = s end
-  local subject = concat({ r.domain or "", r.ip or "" }, r.domain and r.ip and " / " or "")
-  add(L(r, "label-title") .. (subject ~= "" and (": " .. clean(subject)) or ""))
-  add("")
-  add(wrap_lines(r.summary or "", ""))
-  if r.findings and #r.findings > 0 then
-    add("")
-    add(L(r, "label-findings"))
-    for _, f in ipairs(r.findings) do
-      add(("  %s [%s] %s"):format(SEVERITY_MARK[f.severity] or "-", f.code, wrap_lines(f.message, "      ")))
-    end
-  end
-  local rows = fix_rows(r)
-  if rows then
-    add("")
-    add(L(r, "label-fix"))
-    local widest = 0
-    for _, row in ipairs(rows) do widest = math.max(widest, width(row[1])) end
-    for _, row in ipairs(rows) do
-      add("  " .. row[1] .. rep(" ", widest - width(row[1])) .. "  " .. clean(row[2]))
-    end
-  end
-  if r.whatif then
-    add("")
-    add(L(r, "label-whatif") .. " " .. wrap_lines(r.whatif.message or r.whatif.result, "  "))
-  end
-  if r.steps and #r.steps > 0 then
-    add("")
-    add(L(r, "label-steps"))
-    for _, s in ipairs(r.steps) do
-      add(("  %d. %s"):format(s.number, wrap_lines(s.text, "     ")))
-    end
-  end
-  return concat(out, "\n") .. "\n"
-end
+function M.text(r) return text.render(r) end
 
 --- The report as JSON (schema `spfkit.diagnosis/1`).
 -- @treturn string
@@ -149,74 +78,12 @@ function M.json(r)
   return M.json_encode(export(r))
 end
 
--- HTML ----------------------------------------------------------------------
-
-local HTML_ESC = { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;", ['"'] = "&quot;", ["'"] = "&#39;" }
+--- The report as a self-contained HTML fragment (spfkit.report.html).
+-- @treturn string
+function M.html(r) return html.render(r) end
 
 --- Escape text for HTML element content and attribute values.
--- @tparam string s
--- @treturn string
-function M.escape_html(s)
-  return (gsub(clean(s), "[&<>\"']", HTML_ESC))
-end
-local esc = M.escape_html
-
-local CLASS_SAFE = "[^%w%-]"
-
-local STYLE = ".spfkit-report{font:14px/1.6 sans-serif;border:1px solid #ccc;border-radius:6px;"
-  .. "padding:1em;max-width:60em}.spfkit-report code,.spfkit-report pre{font-family:monospace;"
-  .. "background:#f5f5f5;padding:0 .2em;white-space:pre-wrap;word-break:break-all}"
-  .. ".spfkit-report .spfkit-error{color:#a40000}.spfkit-report .spfkit-warning{color:#8a5a00}"
-  .. ".spfkit-report th{text-align:left;padding-right:1em;vertical-align:top}"
-
---- The report as a self-contained HTML fragment (inline style, no scripts,
--- no external resources; every value escaped).
--- @treturn string
-function M.html(r)
-  local out = {}
-  local function add(s) out[#out + 1] = s end
-  local status = gsub(tostring(r.status), CLASS_SAFE, "")
-  add(('<section class="spfkit-report spfkit-status-%s" lang="%s">'):format(status, esc(r.lang)))
-  add("<style>" .. STYLE .. "</style>")
-  local subject = concat({ r.domain or "", r.ip or "" }, r.domain and r.ip and " / " or "")
-  add("<h2>" .. esc(L(r, "label-title")) .. (subject ~= "" and (": " .. esc(subject)) or "") .. "</h2>")
-  add('<p class="spfkit-summary">' .. esc(r.summary or "") .. "</p>")
-  if r.findings and #r.findings > 0 then
-    add("<h3>" .. esc(L(r, "label-findings")) .. "</h3>")
-    add('<ul class="spfkit-findings">')
-    for _, f in ipairs(r.findings) do
-      add(('<li class="spfkit-%s"><code>%s</code> %s</li>'):format(gsub(tostring(f.severity), CLASS_SAFE, ""),
-        esc(f.code), esc(f.message)))
-    end
-    add("</ul>")
-  end
-  local rows = fix_rows(r)
-  if rows then
-    add("<h3>" .. esc(L(r, "label-fix")) .. "</h3>")
-    add('<table class="spfkit-fix">')
-    for _, row in ipairs(rows) do
-      add(("<tr><th>%s</th><td><code>%s</code></td></tr>"):format(esc(row[1]), esc(row[2])))
-    end
-    add("</table>")
-  end
-  if r.whatif then
-    add('<p class="spfkit-whatif"><strong>' .. esc(L(r, "label-whatif")) .. "</strong> "
-        .. esc(r.whatif.message or r.whatif.result) .. "</p>")
-  end
-  if r.steps and #r.steps > 0 then
-    add("<h3>" .. esc(L(r, "label-steps")) .. "</h3>")
-    add('<ol class="spfkit-steps">')
-    for _, s in ipairs(r.steps) do add("<li>" .. esc(s.text) .. "</li>") end
-    add("</ol>")
-  end
-  local b = r.bounce
-  if b and b.diagnostic then
-    add("<details><summary>" .. esc(L(r, "label-bounce")) .. "</summary><pre>"
-        .. esc(b.diagnostic) .. "</pre></details>")
-  end
-  add("</section>")
-  return concat(out, "\n") .. "\n"
-end
+M.escape_html = html.escape
 
 -- Objects --------------------------------------------------------------------
 
