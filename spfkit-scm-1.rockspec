@@ -84,6 +84,7 @@ build = {
       ["spfkit.diagnose.proposal"] = "lua/spfkit/diagnose/proposal.lua",
       ["spfkit.diagnose.verify"] = "lua/spfkit/diagnose/verify.lua",
       ["spfkit.diagnose.spf_case"] = "lua/spfkit/diagnose/spf_case.lua",
+      ["spfkit.diagnose.provider"] = "lua/spfkit/diagnose/provider.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.psl"] = "lua/spfkit/psl.lua",

@@ -34,7 +34,7 @@ print(report.summary)
 codes = {}
 for _, s in ipairs(report.steps) do codes[#codes + 1] = s.code end
 print(table.concat(codes, " "))
---> step-open-dns step-edit-txt step-keep-other-txt step-wait step-verify-dns step-verify-gmail
+--> step-open-dns step-edit-txt step-quotes-panel step-keep-other-txt step-wait step-verify-dns step-verify-gmail
 
 -- print(report) shows the whole text report; report:json() and report:html()
 -- are the forms for a control panel.

@@ -110,14 +110,14 @@ describe("spfkit.diagnose", function()
       assert.are.equal("softfail", r.whatif.before)
       assert.are.equal("spf-not-authorized", r.findings[1].code)
       assert.are.equal("error", r.findings[1].severity)
-      assert.are.same({ "step-open-dns", "step-edit-txt", "step-keep-other-txt", "step-wait", "step-verify-dns",
-                        "step-verify-gmail" }, codes(r.steps))
+      assert.are.same({ "step-open-dns", "step-edit-txt", "step-quotes-panel", "step-keep-other-txt", "step-wait",
+                        "step-verify-dns", "step-verify-gmail" }, codes(r.steps))
       for i, s in ipairs(r.steps) do assert.are.equal(i, s.number) end
       -- the verification step names the headers a customer looks at
-      assert.matches("Received-SPF", r.steps[6].text, 1, true)
-      assert.matches("Authentication-Results", r.steps[6].text, 1, true)
+      assert.matches("Received-SPF", r.steps[7].text, 1, true)
+      assert.matches("Authentication-Results", r.steps[7].text, 1, true)
       -- the wait is the current record's TTL
-      assert.matches("1 hour (3600 seconds)", r.steps[4].text, 1, true)
+      assert.matches("1 hour (3600 seconds)", r.steps[5].text, 1, true)
     end)
 
     it("adds a record when there is none, from the bounce IP with ~all", function()
@@ -519,7 +519,7 @@ describe("spfkit.diagnose", function()
         n = n + 1
         local t = r:text()
         -- values come from DNS and the bounce: records, names, addresses, codes
-        for _, v in pairs({ r.fix.value, r.fix.before, r.fix.zone_line, r.spf and r.spf.record,
+        for _, v in pairs({ r.fix.value, r.fix.before, r.fix.zone_line, r.fix.host, r.spf and r.spf.record,
                             r.bounce and r.bounce.diagnostic, r.reason }) do
           t = t:gsub(v:gsub("%p", "%%%0"), "")
         end

@@ -45,7 +45,9 @@ local PARAMS = {
   policy = "reject", pct = 100, seconds = 3600, human = "1 hour", rcode = "SERVFAIL", problem = "too many lookups",
   result = "softfail", record = "v=spf1 include:_spf.example.jp ~all", terms = "ip4:1.2.3.4/33", tag = "p",
   type = "A", n = 2, h = 1, m = 30, reason_name = "the address does not exist",
-  problem_code = "bad-cidr",
+  problem_code = "bad-cidr", host = "mail", zone = "example.jp", zone_line = 'example.jp. 3600 IN TXT "v=spf1 ~all"',
+  provider = "sakura", wrong = "example.jp.example.jp", right = "example.jp", suggestion = "spf01.willnet.ad.jp",
+  receiver = "gmail", spf = "v=spf1 a mx ~all", source = "reply",
 }
 
 -- Codes that are labels or units of the report, not sentences.

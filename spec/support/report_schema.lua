@@ -7,9 +7,9 @@ local M = {}
 local S, N, B = "string", "number", "boolean"
 
 local FINDING = { code = S, severity = S, params = "table", message = S, evidence = "table", text = "table" }
-local STEP = { number = N, code = S, params = "table", text = S }
+local STEP = { number = N, code = S, params = "table", text = S, words = "table" }
 local FIX = { action = S, type = S, name = S, fqdn = S, value = S, presentation = S, ttl = N, before = S,
-              zone_line = S, strings = "array", owner = S, reason = S, reason_message = S }
+              zone_line = S, strings = "array", owner = S, reason = S, reason_message = S, host = S, zone = S }
 local WHATIF = { result = S, before = S, changed = B, record = S, code = S, message = S, text = "table" }
 local SPF = { domain = S, result = S, record = S, records = "array", other_txt = "array", ttl = N, lookups = N,
               void_lookups = N, problem = S, problem_code = S, problem_position = N, mechanism = S,

@@ -50,9 +50,20 @@ function Ctx:finding(code, severity, params, evidence, text)
   return f
 end
 
---- Record a step of the fix.
-function Ctx:step(code, params)
-  self.steps[#self.steps + 1] = { number = #self.steps + 1, code = code, params = plain_params(params) }
+--- Record a step of the fix (`text`: `{en=, ja=}` words from outside the
+-- catalog, e.g. a provider's own panel path).
+function Ctx:step(code, params, text)
+  local s = { number = #self.steps + 1, code = code, params = plain_params(params) }
+  if type(text) == "table" then s.text = { en = text.en, ja = text.ja } end
+  self.steps[#self.steps + 1] = s
+end
+
+-- Receivers with their own "check it" step; others get Gmail's.
+local VERIFY_STEP = { yahoo = "step-verify-yahoo", microsoft = "step-verify-microsoft" }
+
+--- The step code that tells how to verify at the receiver that refused.
+function Ctx:verify_step()
+  return VERIFY_STEP[self.receiver] or "step-verify-gmail"
 end
 
 --- Set the summary (the first one set wins).

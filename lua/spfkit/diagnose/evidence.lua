@@ -56,11 +56,40 @@ local function bounce_view(e)
     status = e.status, reply_code = e.reply_code, reason = e.reason, reason_from = e.reason_from,
     diagnostic = e.diagnostic, remote_mta = e.remote_mta, remote_ip = e.remote_ip,
     reporting_mta = e.reporting_mta, command = e.command, mta = e.mta, sender = e.sender,
-    receiver = e.receiver, mail_system_host = e.mail_system_host,
+    receiver = M.receiver_of(e), mail_system_host = e.mail_system_host,
     auth = a and { domain = a.domain, ip = a.ip, spf = a.spf, dkim = a.dkim, dmarc = a.dmarc, kind = a.kind },
     original = e.original and { from = o.from, to = o.to, subject = o.subject, message_id = o.message_id,
                                 date = o.date, return_path = o.return_path, list_id = o.list_id } or nil,
   }
+end
+
+-- Who refused, when the refusing side can be recognised: the remote MTA's
+-- name, then the wording of the reply (Gmail's "gsmtp", Yahoo's and
+-- Microsoft's documented texts). The parser's own `receiver` wins.
+local RECEIVERS = {
+  { "gmail", { "google%.com", "gmail%.com", "gsmtp", "support%.google%.com" } },
+  { "yahoo", { "yahoo", "yahoodns", "aol%.com", "senders%.yahooinc%.com" } },
+  { "microsoft", { "outlook%.com", "hotmail", "office365", "microsoft", "live%.com" } },
+}
+
+function M.receiver_of(e)
+  if type(e.receiver) == "string" then return e.receiver end
+  local texts = { e.remote_mta or "", e.diagnostic or "" }
+  for _, t in ipairs(texts) do
+    t = t:lower()
+    for _, r in ipairs(RECEIVERS) do
+      for _, pat in ipairs(r[2]) do if t:find(pat) then return r[1] end end
+    end
+  end
+end
+
+-- An address the receiving server names in its reply ("[203.0.113.45]",
+-- "ip: [2001:db8::1]"), other than its own.
+local function ip_in_reply(e)
+  local d = e.diagnostic or ""
+  for ip in d:gmatch("%[([%x:%.]+)%]") do
+    if ip ~= e.remote_ip and (ip:find("^%d+%.%d+%.%d+%.%d+$") or ip:find(":", 1, true)) then return ip end
+  end
 end
 
 -- What kind of bounce this is, for the stages after.
@@ -82,6 +111,8 @@ local function from_entry(e, opts)
                mailfrom_domain = domain_of(e.sender) or domain_of(o.return_path), sender = e.sender }
   ev.ip, ev.ip_from = opts.ip, opts.ip and "caller" or nil
   if not ev.ip and a.ip then ev.ip, ev.ip_from = a.ip, "bounce" end
+  if not ev.ip and ip_in_reply(e) then ev.ip, ev.ip_from = ip_in_reply(e), "reply" end
+  ev.receiver, ev.received = M.receiver_of(e), e.received
   local given = norm_domain(opts.domain)
   ev.domain = given or a.domain or ev.mailfrom_domain or ev.from_domain
   if ev.kind == "ptr" then ev.domain = given or ev.from_domain or ev.mailfrom_domain end

@@ -121,7 +121,7 @@ local function passes(ctx, t, facts)
   end
   add_lint(ctx, domain)
   ctx:summary(t.from_bounce and "summary-spf-pass" or "summary-spf-pass-now", { domain = domain, ip = t.ip })
-  ctx:step("step-verify-gmail", { domain = domain })
+  ctx:step(ctx:verify_step(), { domain = domain })
   ctx.ok = true
   return "spf-pass"
 end

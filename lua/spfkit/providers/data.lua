@@ -12,8 +12,14 @@
 -- Every parameter listed in `params` is required.
 --
 -- Optional fields: `panel` (where the provider's control panel shows the
--- authoritative value, when it may differ per account) and `refs` (further
--- public pages worth reading).
+-- authoritative value, when it may differ per account), `refs` (further
+-- public pages worth reading), `hosts` (Lua patterns of the provider's
+-- mail server host names, as its documents show them: a bounce's
+-- reporting MTA, "This is the mail system at host ...", Received: or the
+-- IP's PTR name matching one names the provider; when the template has a
+-- `{host}` parameter, the matched name fills it) and `value_quotes`
+-- (true: the provider's panel takes the TXT value with its double quotes
+-- typed, as its notice shows; nil: not documented).
 --
 -- @module spfkit.providers.data
 
@@ -31,6 +37,9 @@ return {
   -- ------------------------------------------------------------------
   {
     id = "zenlogic",
+    -- seed 000: "This is the mail system at host ******-*******00000.znlc.jp."
+    hosts = { "%.znlc%.jp$" },
+    value_quotes = true,   -- seed 000: 設定値 :"v=spf1 ip4:... ~all" (quotes typed)
     name = { en = "Zenlogic hosting", ja = "Zenlogic ホスティング" },
     terms = { "{ip}" },
     params = {
@@ -51,6 +60,8 @@ return {
   },
   {
     id = "willnet",
+    hosts = { "%.willnet%.ad%.jp$", "%.willnet%.ne%.jp$" },
+    value_quotes = true,   -- seed 001: テキスト: "v=spf1 ..." ("前後の""なし" is its common mistake)
     name = { en = "Willnet (shared server)", ja = "ウイルネット(共用サーバー)" },
     terms = { "a", "mx", "include:spf01.willnet.ad.jp" },
     params = {},
@@ -64,6 +75,7 @@ return {
   },
   {
     id = "willnet-vps",
+    value_quotes = true,   -- seed 001
     name = { en = "Willnet (VPS, cloud or dedicated server)", ja = "ウイルネット(VPS・クラウド・専用サーバー)" },
     terms = { "a", "mx", "{ip}" },
     params = {
@@ -77,6 +89,9 @@ return {
   },
   {
     id = "sakura",
+    -- seed 002: the server host name is www***.sakura.ne.jp (the {host} of the template)
+    hosts = { "^www%d+%.sakura%.ne%.jp$", "%.sakura%.ne%.jp$" },
+    value_quotes = true,   -- seed 002: データ "v=spf1 a:www***.sakura.ne.jp mx ~all"
     name = {
       en = "Sakura Internet (Rental Server, Mailbox, Managed Server)",
       ja = "さくらインターネット(さくらのレンタルサーバ・メールボックス・マネージドサーバ)",
@@ -131,6 +146,8 @@ return {
     -- Xserver publishes no fixed SPF value to copy: its server panel shows
     -- each domain's record. No value is invented here (panel_only).
     id = "xserver",
+    -- Xserver's manuals name servers "sv****.xserver.jp" (the server number)
+    hosts = { "^sv%d+%.xserver%.jp$" },
     name = { en = "Xserver", ja = "エックスサーバー" },
     panel_only = true,
     source = "https://www.xserver.ne.jp/manual/man_domain_dns_setting.php",
@@ -169,6 +186,7 @@ return {
   },
   {
     id = "google-workspace",
+    hosts = { "^mail%-[%w%-]+%.google%.com$" },
     name = { en = "Google Workspace (Gmail)", ja = "Google Workspace(Gmail)" },
     terms = { "include:_spf.google.com" },
     params = {},
@@ -182,6 +200,7 @@ return {
   },
   {
     id = "microsoft365",
+    hosts = { "%.outbound%.protection%.outlook%.com$", "%.prod%.outlook%.com$" },
     name = { en = "Microsoft 365 (Exchange Online)", ja = "Microsoft 365(Exchange Online)" },
     terms = { "include:spf.protection.outlook.com" },
     params = {},

@@ -57,7 +57,10 @@ end
 function M.fill(r)
   local lang = r.lang
   for _, f in ipairs(r.findings or {}) do f.message = M.say(f, lang) end
-  for _, s in ipairs(r.steps or {}) do s.text = M.say(s, lang) end
+  for _, s in ipairs(r.steps or {}) do
+    if type(s.text) == "table" then s.words = s.text end
+    s.text = M.say({ code = s.code, params = s.params, text = s.words }, lang)
+  end
   if r.summary_code then
     r.summary = M.say({ code = r.summary_code, params = r.summary_params }, lang)
   end
