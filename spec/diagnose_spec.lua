@@ -523,6 +523,9 @@ describe("spfkit.diagnose", function()
                             r.bounce and r.bounce.diagnostic, r.reason }) do
           t = t:gsub(v:gsub("%p", "%%%0"), "")
         end
+        for _, e in ipairs(require("spfkit.providers.data")) do     -- product names
+          t = t:gsub(e.name.ja:gsub("%p", "%%%0"), "")
+        end
         t = t:gsub("%[[%w%-]+%]", "")                         -- finding codes
         t = t:gsub("[%w%.%-_]+@[%w%.%-]+", "")                -- addresses
         t = t:gsub("[%w%-_]+%.[%w%.%-_]+", "")                 -- domain names

@@ -47,12 +47,13 @@ local PARAMS = {
   type = "A", n = 2, h = 1, m = 30, reason_name = "the address does not exist",
   problem_code = "bad-cidr", host = "mail", zone = "example.jp", zone_line = 'example.jp. 3600 IN TXT "v=spf1 ~all"',
   provider = "sakura", wrong = "example.jp.example.jp", right = "example.jp", suggestion = "spf01.willnet.ad.jp",
-  receiver = "gmail", spf = "v=spf1 a mx ~all", source = "reply",
+  receiver = "gmail", spf = "v=spf1 a mx ~all", source = "reply", provider_name = "Sakura", from_name = "PTR",
+  clue = "www1234.sakura.ne.jp",
 }
 
 -- Codes that are labels or units of the report, not sentences.
 local function is_label(code)
-  return (code:find("^label%-") or code:find("^cli%-label%-") or code:find("^unit%-") or code:find("^fix%-action%-") or code:find("^reason%-")) ~= nil
+  return (code:find("^label%-") or code:find("^cli%-label%-") or code:find("^unit%-") or code:find("^fix%-action%-") or code:find("^reason%-") or code:find("^provider%-from%-")) ~= nil
 end
 
 local COMPAT_KINDS = { "cidr0", "bad-domain", "empty-domain", "duplicate-modifier", "leading-zero-cidr",

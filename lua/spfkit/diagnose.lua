@@ -134,6 +134,7 @@ local function run(ctx, opts)
   ctx.evidence = ev
   if ev.error then ctx:fail(ev.error.code, ev.error.params) return "error" end
   ctx.domain, ctx.ip, ctx.sender, ctx.reason = ev.domain, ev.ip, ev.sender, ev.reason
+  ctx.receiver = ev.receiver
   local ok, derr = attach_dns(ctx, opts.dns)
   if not ok then ctx:fail("input-no-dns", { detail = derr.message }) return "error" end
   return CASES[ev.kind](ctx, ev)
@@ -193,6 +194,7 @@ local function to_report(ctx, lang, case)
     summary_code = ctx.summary_code, summary_params = ctx.summary_params,
     findings = findings, steps = ctx.steps, fix = ctx.fix, whatif = ctx.whatif, spf = ctx.spf,
     dmarc = ctx.dmarc, ptr = ctx.ptr, relay = ev.relay, bounce = ev.bounce, error = ctx.error,
+    provider = ctx.provider or nil, receiver = ev.receiver,
   }
 end
 

@@ -29,7 +29,7 @@ local type, pairs, ipairs, tostring, sort = type, pairs, ipairs, tostring, table
 -- Keys of the report that renderers export, in the order the text shows them.
 M.FIELDS = { "schema", "lang", "status", "case", "reason", "domain", "ip", "ip_from", "sender", "summary",
              "summary_code", "summary_params", "findings", "steps", "fix", "whatif", "spf", "dmarc", "ptr",
-             "relay", "bounce", "error", "provider", "dkim" }
+             "relay", "bounce", "error", "provider", "receiver", "dkim" }
 
 M.array = json.array
 

@@ -28,6 +28,7 @@ local TOP = {
   summary = S, summary_code = S, summary_params = "table",
   findings = "array", steps = "array", fix = FIX, whatif = WHATIF, spf = SPF, dmarc = DMARC, ptr = PTR,
   relay = RELAY, bounce = BOUNCE, error = { code = S, params = "table", message = S },
+  provider = { id = S, from = S, host = S, term = S, name = S, clue = S }, receiver = S, dkim = "table",
 }
 local REQUIRED = { "schema", "lang", "status", "case", "summary", "summary_code", "summary_params", "findings",
                    "steps", "fix" }

@@ -71,7 +71,7 @@ end
 local function first_match(list)
   for _, h in ipairs(list) do
     local entry, host = M.by_host(h[1])
-    if entry then return { id = entry.id, from = h[2], host = needs_host(entry) and host or nil } end
+    if entry then return { id = entry.id, from = h[2], clue = host, host = needs_host(entry) and host or nil } end
   end
 end
 
@@ -94,7 +94,7 @@ local function from_records(records)
     for term in rec:gmatch("%S+") do
       local d = term:match("^[%+%-~%?]?include:(.+)$") or term:match("^redirect=(.+)$")
       local entry = d and inc[lower(d)]
-      if entry then return { id = entry.id, from = "record", term = term } end
+      if entry then return { id = entry.id, from = "record", term = term, clue = term } end
     end
   end
 end

@@ -577,4 +577,19 @@ en["step-verify-microsoft"] = "Send a test mail to an Outlook.com or Microsoft 3
 ja["step-verify-microsoft"] = "Outlook.com または Microsoft 365 のアドレスにテストメールを送り、メッセージのヘッダーで "
   .. "Authentication-Results に {domain} の spf=pass と表示されることを確認してから、戻ってきたメールを再送してください。"
 
+en["provider-inferred"] = "The mail was sent through {provider_name}, recognised from {from_name} ({clue})."
+ja["provider-inferred"] = "このメールは {provider_name} から送信されています({from_name}「{clue}」から判断しました)。"
+en["provider-from-mail-system-host"] = "the mail system named in the bounce"
+ja["provider-from-mail-system-host"] = "エラーメールに記載された送信サーバー名"
+en["provider-from-reporting-mta"] = "the server that wrote the bounce"
+ja["provider-from-reporting-mta"] = "エラーメールを作成したサーバー名"
+en["provider-from-received"] = "a Received: header"
+ja["provider-from-received"] = "Received: ヘッダー"
+en["provider-from-ptr"] = "the reverse DNS name of the sending IP"
+ja["provider-from-ptr"] = "送信元 IP アドレスの逆引き名"
+en["provider-from-record"] = "the current SPF record"
+ja["provider-from-record"] = "現在の SPF レコード"
+en["provider-from-caller"] = "what you gave"
+ja["provider-from-caller"] = "ご指定の内容"
+
 return { en = en, ja = ja }

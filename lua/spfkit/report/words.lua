@@ -33,6 +33,16 @@ local function error_words(params, k, lang)
   return params[k .. "_message"] or code
 end
 
+local PROVIDER_NAMES       -- id -> {en, ja}, from the provider data
+local function provider_name(id, lang)
+  if not PROVIDER_NAMES then
+    PROVIDER_NAMES = {}
+    for _, e in ipairs(require("spfkit.providers.data")) do PROVIDER_NAMES[e.id] = e.name end
+  end
+  local n = PROVIDER_NAMES[id]
+  return n and (n[lang] or n.en) or tostring(id)
+end
+
 --- Params with their language-dependent values filled in.
 function M.params(params, lang)
   local p = {}
@@ -43,6 +53,10 @@ function M.params(params, lang)
     p.reason_name = i18n.has(code) and i18n.text(code, lang) or tostring(p.reason)
   end
   if p.detail == nil and p.detail_code then p.detail = error_words(p, "detail", lang) end
+  if p.provider and not p.provider_name then p.provider_name = provider_name(p.provider, lang) end
+  if p.from and i18n.has("provider-from-" .. tostring(p.from)) then
+    p.from_name = i18n.text("provider-from-" .. tostring(p.from), lang)
+  end
   return p
 end
 
