@@ -111,10 +111,17 @@ local function is_load_error(s)
   return s:find("module '[^']*' not found", 1) ~= nil or s:find("error loading module", 1, true) ~= nil
 end
 
+-- A usage or input error (an `spfkit.errors` value), not a crash; false
+-- too when spfkit's modules cannot even be loaded.
+local function is_error_value(err)
+  local ok, errors = pcall(require, "spfkit.errors")
+  return ok and errors.is(err)
+end
+
 -- The text of an error raised during a run, in the run's language.
 local function error_text(ctx, err)
   local render = require "spfkit.cli.render"
-  if require("spfkit.errors").is(err) then return render.msg(ctx, err) end
+  if is_error_value(err) then return render.msg(ctx, err) end
   local detail = one_line(err)
   return render.T(ctx, is_load_error(detail) and "cli-err-load" or "cli-err-internal", { detail = detail })
 end
