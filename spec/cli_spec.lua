@@ -576,7 +576,7 @@ describe("spfkit (cli)", function()
       assert.are.equal(1, code2)
       assert.are.equal(2, code3)
       assert.matches("--nope", err3, 1, true)
-      assert.matches("\n  cli-synopsis-spec-hello", help, 1, true)
+      assert.matches("\n  cli-label-synopsis-spec-hello", help, 1, true)
     end)
 
     it("prints the lookup limits of spfkit.LIMITS, not fixed numbers", function()

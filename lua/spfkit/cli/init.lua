@@ -12,7 +12,7 @@
 -- A command is a module `spfkit.cli.<name>` returning `{ flags = {...},
 -- run = function(ctx) }` (see `spfkit.cli.args` for flags; `run` returns
 -- `"ok"`, `"problem"` or `"usage"`) plus its words in `spfkit.i18n.cli`
--- (`cli-synopsis-<name>`, `cli-summary-<name>`, `cli-help-<name>`); adding
+-- (`cli-label-synopsis-<name>`, `cli-summary-<name>`, `cli-help-<name>`); adding
 -- one is adding its file and its name to `COMMANDS`.
 --
 -- Pure Lua (5.1/LuaJIT and 5.4) over `spfkit`.
@@ -56,7 +56,7 @@ local function help_text(ctx, name)
   if name then return render.T(ctx, "cli-help-" .. name, params) end
   local lines = { render.T(ctx, "cli-help-main-head", params) }
   for _, c in ipairs(M.COMMANDS) do
-    lines[#lines + 1] = "  " .. render.pad(render.T(ctx, "cli-synopsis-" .. c), 20) .. " "
+    lines[#lines + 1] = "  " .. render.pad(render.T(ctx, "cli-label-synopsis-" .. c), 20) .. " "
       .. render.T(ctx, "cli-summary-" .. c, params) .. "\n"
   end
   lines[#lines + 1] = render.T(ctx, "cli-help-main-tail", params)
