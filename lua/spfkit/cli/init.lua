@@ -13,7 +13,10 @@
 -- run = function(ctx) }` (see `spfkit.cli.args` for flags; `run` returns
 -- `"ok"`, `"problem"` or `"usage"`) plus its words in `spfkit.i18n.cli`
 -- (`cli-label-synopsis-<name>`, `cli-summary-<name>`, `cli-help-<name>`); adding
--- one is adding its file and its name to `COMMANDS`.
+-- one is adding its file and its name to `COMMANDS`. A command's `ctx` has
+-- `env` (the io_env), `lang`, `spfkit` (the facade), `name`, `opts`, `args`
+-- (positionals), `order` (value options in order) and, once asked,
+-- `dns` (`spfkit.cli.input.dns`).
 --
 -- Pure Lua (5.1/LuaJIT and 5.4) over `spfkit`.
 -- @module spfkit.cli
