@@ -506,6 +506,104 @@ describe("spfkit (cli)", function()
     end)
   end)
 
+  describe("the argument parser (spfkit.cli.args)", function()
+    local args = require "spfkit.cli.args"
+    local errors = require "spfkit.errors"
+
+    it("reads flags, values, lists, --name=value, - and --, keeping the order of values", function()
+      local opts, pos, order = args.parse({ "--ip", "192.0.2.1", "-", "--json", "--ip=192.0.2.2", "--all", "~",
+                                            "--", "--not-an-option" },
+                                          { ip = "multi", all = "value" }, "suggest")
+      assert.are.same({ "192.0.2.1", "192.0.2.2" }, opts.ip)
+      assert.are.equal("~", opts.all)
+      assert.is_true(opts.json)
+      assert.are.same({ "-", "--not-an-option" }, pos)
+      assert.are.same({ "ip", "ip", "all" }, { order[1].name, order[2].name, order[3].name })
+    end)
+
+    it("raises usage errors as spfkit.errors values with the catalog params", function()
+      local ok, e = pcall(args.parse, { "--frob" }, {}, "lint")
+      assert.is_false(ok)
+      assert.is_true(errors.is(e))
+      assert.are.equal("cli-err-unknown-option", e.code)
+      assert.are.equal("--frob", e.params.name)
+      assert.are.equal("cli-err-unknown-option: " .. e.message, tostring(e))
+      for code, call in pairs({
+        ["cli-err-no-value"] = function() args.parse({ "--json=yes" }, {}) end,
+        ["cli-err-missing-value"] = function() args.parse({ "--record" }, { record = "value" }) end,
+        ["cli-err-bad-number"] = function() args.number({ ttl = "1.5" }, "ttl", 0, 10) end,
+      }) do
+        ok, e = pcall(call)
+        assert.is_false(ok)
+        assert.are.equal(code, e.code)
+      end
+    end)
+
+    it("finds the command word after global options and their values", function()
+      local name, rest = args.split_command({ "--lang", "ja", "--zone=z", "lint", "example.jp" })
+      assert.are.equal("lint", name)
+      assert.are.same({ "--lang", "ja", "--zone=z", "example.jp" }, rest)
+      assert.is_nil((args.split_command({ "--json", "--", "lint" })))
+    end)
+  end)
+
+  describe("commands", function()
+    it("the main help lists every command of the table", function()
+      local _, out = run({ "--help" })
+      for _, c in ipairs(cli.COMMANDS) do
+        assert.matches("\n  " .. c, out, 1, true)
+        assert.is_table(cli.command(c).flags)
+        assert.is_function(cli.command(c).run)
+      end
+    end)
+
+    it("a new command is its module and its name in the table", function()
+      package.preload["spfkit.cli.spec-hello"] = function()
+        return { flags = { name = "value" }, run = function(ctx)
+          ctx.env.stdout:write("hello ", ctx.opts.name or "?", " ", #ctx.args, "\n")
+          return ctx.opts.json and "problem" or "ok"
+        end }
+      end
+      cli.COMMANDS[#cli.COMMANDS + 1] = "spec-hello"
+      local code, out = run({ "spec-hello", "--name", "taro", "x" })
+      local code2 = run({ "spec-hello", "--json" })
+      local code3, _, err3 = run({ "spec-hello", "--nope" })
+      local _, help = run({ "--help" })
+      cli.COMMANDS[#cli.COMMANDS] = nil
+      package.preload["spfkit.cli.spec-hello"], package.loaded["spfkit.cli.spec-hello"] = nil, nil
+      assert.are.equal(0, code)
+      assert.are.equal("hello taro 1\n", out)
+      assert.are.equal(1, code2)
+      assert.are.equal(2, code3)
+      assert.matches("--nope", err3, 1, true)
+      assert.matches("\n  cli-label-synopsis-spec-hello", help, 1, true)
+    end)
+
+    it("prints the lookup limits of spfkit.LIMITS, not fixed numbers", function()
+      local saved = spfkit.LIMITS
+      spfkit.LIMITS = setmetatable({ lookups = 7, void_lookups = 3 }, { __index = saved })
+      local _, check_out = run(with_zone({ "check", "164.0.1.2", "example.jp" }))
+      local _, lint_out = run(with_zone({ "lint", "example.jp" }))
+      local _, help = run({ "lint", "--help" })
+      spfkit.LIMITS = saved
+      assert.matches("1/7", check_out, 1, true)
+      assert.matches("0/3", check_out, 1, true)
+      assert.matches("1/7", lint_out, 1, true)
+      assert.matches("7-lookup limit", help, 1, true)
+    end)
+
+    it("an internal error keeps its whole cause on its one line", function()
+      local out, err = buffer(), buffer()
+      local stdin = { read = function() error("first line\n\tthe cause", 0) end }
+      local code = cli.main(with_zone({ "diagnose", "-" }), { stdout = out, stderr = err, stdin = stdin,
+                                                              getenv = function() end })
+      out, err = out:text(), err:text()
+      assert_usage(code, out, err)
+      assert.matches("internal error", err, 1, true)
+      assert.matches("first line; the cause", err, 1, true)
+    end)
+  end)
+
   describe("bin/spfkit", function()
     local lua = jit and "luajit" or "lua5.4"
     local root = assert(io.popen("pwd")):read("*l")
@@ -544,5 +642,71 @@ describe("spfkit (cli)", function()
       assert.are.equal("exit=2\n", out)
       assert.matches("^spfkit: [^\n]+\n$", err)
     end)
+
+    -- A copy of the launcher beside the checkout's lua/ and a build dir of
+    -- our own (a core that cannot be loaded, or none).
+    local function fake_checkout(core)
+      local dir = assert(io.popen("mktemp -d")):read("*l")
+      local vm = jit and "luajit" or "lua5.4"
+      os.execute(("mkdir -p %s/bin %s/build/%s/spfkit && cp bin/spfkit %s/bin/ && ln -s %s/lua %s/lua")
+        :format(dir, dir, vm, dir, root, dir))
+      if core then
+        local f = assert(io.open(dir .. "/build/" .. vm .. "/spfkit/core.so", "wb"))
+        f:write(core)
+        f:close()
+      end
+      return dir
+    end
+
+    it("says why the core cannot be loaded, all of it on one line (#14)", function()
+      local dir = fake_checkout("not a shared object")
+      local out, err = sh("cd " .. dir .. " && " .. lua .. " bin/spfkit --version")
+      os.execute("rm -rf " .. dir)
+      assert.are.equal("exit=2\n", out)
+      assert.matches("^spfkit: [^\n]+\n$", err)
+      assert.matches("spfkit.core", err, 1, true)
+      assert.matches("too short", err, 1, true)          -- dlopen's reason, after require's first line
+    end)
+
+    local function has(cmd)
+      local r = os.execute("command -v " .. cmd .. " >/dev/null 2>&1")
+      return r == true or r == 0
+    end
+
+    if has("lua5.1") and has("luajit") then
+      it("run by PUC lua5.1, runs again under luajit, arguments, stdin and status kept (#14)", function()
+        local out, err = sh("printf 'example.jp\\nnot a domain\\n' | lua5.1 bin/spfkit audit - 'x y' --zone " .. ZONE)
+        assert.matches("wrong arguments", err, 1, true)       -- 'x y' stayed one argument
+        assert.matches("exit=2\n$", out)
+        out, err = sh("printf 'example.jp\\nnot a domain\\n' | lua5.1 bin/spfkit audit - --zone " .. ZONE)
+        assert.are.equal("", err)
+        assert.matches("^domain,status", out)
+        assert.matches("\nnot a domain,invalid,", out)
+        assert.matches("exit=1\n$", out)
+      end)
+
+      it("run by PUC lua5.1 without luajit, says so in one line (#14)", function()
+        local out, err = sh("PATH=/nonexistent /usr/bin/lua5.1 bin/spfkit --version")
+        assert.are.equal("exit=2\n", out)
+        assert.matches("^spfkit: [^\n]+ LuaJIT[^\n]+luajit [^\n]+\n$", err)
+      end)
+    end
+
+    if jit and has("luarocks") then
+      it("the LuaJIT rock's command runs (luarocks --lua-version=5.1) #slow (#14)", function()
+        local src = assert(io.popen("mktemp -d")):read("*l")
+        os.execute(("cp -r csrc lua bin spfkit-scm-1.rockspec %s/"):format(src))
+        local build = ("cd %s && luarocks --lua-version=5.1 --tree=%s/tree make --deps-mode=none "
+          .. "spfkit-scm-1.rockspec LUA_INCDIR=/usr/include/luajit-2.1 >%s/log 2>&1"):format(src, src, src)
+        local ok = os.execute(build)
+        local out, err = sh("cd / && " .. src .. "/tree/bin/spfkit check 164.0.1.2 example.jp --zone "
+          .. root .. "/" .. ZONE)
+        os.execute("rm -rf " .. src)
+        assert.is_true(ok == true or ok == 0)
+        assert.are.equal("", err)
+        assert.matches("example.jp / 164.0.1.2: softfail", out, 1, true)
+        assert.matches("exit=1\n$", out)
+      end)
+    end
   end)
 end)

@@ -44,6 +44,8 @@ en["cli-err-nameserver"] = "bad --nameserver \"{value}\" (want 192.0.2.53, 192.0
 ja["cli-err-nameserver"] = "--nameserver の「{value}」は正しくありません(例: 192.0.2.53、192.0.2.53:5353、[2001:db8::53]:53)。"
 en["cli-err-resolver"] = "no DNS to ask: the system resolver could not be set up ({detail})."
 ja["cli-err-resolver"] = "DNS に問い合わせできません。システムのリゾルバーを利用できませんでした({detail})。"
+en["cli-err-load"] = "cannot load spfkit's modules: {detail}"
+ja["cli-err-load"] = "spfkit のモジュールを読み込めませんでした: {detail}"
 en["cli-err-internal"] = "internal error, please report it: {detail}"
 ja["cli-err-internal"] = "内部エラーが発生しました。お手数ですがご報告ください: {detail}"
 en["cli-err-nothing-to-suggest"] = "nothing to suggest: give --provider, --ip, --host or --existing."
@@ -172,17 +174,23 @@ local COMMON_JA = [[
   --zone FILE          DNS の代わりにゾーンファイルを使います(マスターファイル、または .lua の表)
   --help               このヘルプを表示します]]
 
-en["cli-help-main"] = lines{
+-- The main help: its head, one line a command (synopsis and summary, in
+-- the order of spfkit.cli.COMMANDS), its tail.
+en["cli-help-main-head"] = lines{
   "Usage: spfkit COMMAND [options]",
   "",
   "Find out why mail bounced for SPF, and exactly what TXT record to put in DNS.",
   "",
   "Commands:",
-  "  check IP DOMAIN      evaluate SPF for mail from IP as DOMAIN",
-  "  lint DOMAIN          check the SPF record a domain publishes (or --record TEXT)",
-  "  suggest              the SPF record for your providers (--provider ID), ready for DNS",
-  "  diagnose FILE|-      read a bounce and say what to change in DNS",
-  "  audit FILE           lint every domain listed in FILE (CSV, or --json)",
+}
+ja["cli-help-main-head"] = lines{
+  "使い方: spfkit コマンド [オプション]",
+  "",
+  "SPF が原因でメールが届かなかった理由と、DNS に登録すべき TXT レコードをお知らせします。",
+  "",
+  "コマンド:",
+}
+en["cli-help-main-tail"] = lines{
   "",
   COMMON_EN,
   "  --version            print the version",
@@ -190,17 +198,7 @@ en["cli-help-main"] = lines{
   "Exit status: 0 nothing to fix, 1 a problem was found, 2 usage or input error.",
   "\"spfkit COMMAND --help\" shows the options of a command.",
 }
-ja["cli-help-main"] = lines{
-  "使い方: spfkit コマンド [オプション]",
-  "",
-  "SPF が原因でメールが届かなかった理由と、DNS に登録すべき TXT レコードをお知らせします。",
-  "",
-  "コマンド:",
-  "  check IP DOMAIN      IP から DOMAIN として送ったメールの SPF を評価します",
-  "  lint DOMAIN          ドメインの SPFレコードを確認します(--record TEXT でレコードを直接指定できます)",
-  "  suggest              ご利用のプロバイダー(--provider ID)に合わせた SPFレコードを作成します",
-  "  diagnose FILE|-      エラーメールを読み、DNS の変更内容をお知らせします",
-  "  audit FILE           FILE に並んだすべてのドメインを確認します(CSV、または --json)",
+ja["cli-help-main-tail"] = lines{
   "",
   COMMON_JA,
   "  --version            バージョンを表示します",
@@ -208,6 +206,27 @@ ja["cli-help-main"] = lines{
   "終了コード: 0 問題なし、1 問題あり、2 使い方または入力の誤りです。",
   "各コマンドのオプションは「spfkit コマンド --help」でご確認ください。",
 }
+
+en["cli-label-synopsis-check"] = "check IP DOMAIN"
+ja["cli-label-synopsis-check"] = "check IP DOMAIN"
+en["cli-summary-check"] = "evaluate SPF for mail from IP as DOMAIN"
+ja["cli-summary-check"] = "IP から DOMAIN として送ったメールの SPF を評価します"
+en["cli-label-synopsis-lint"] = "lint DOMAIN"
+ja["cli-label-synopsis-lint"] = "lint DOMAIN"
+en["cli-summary-lint"] = "check the SPF record a domain publishes (or --record TEXT)"
+ja["cli-summary-lint"] = "ドメインの SPFレコードを確認します(--record TEXT でレコードを直接指定できます)"
+en["cli-label-synopsis-suggest"] = "suggest"
+ja["cli-label-synopsis-suggest"] = "suggest"
+en["cli-summary-suggest"] = "the SPF record for your providers (--provider ID), ready for DNS"
+ja["cli-summary-suggest"] = "ご利用のプロバイダー(--provider ID)に合わせた SPFレコードを作成します"
+en["cli-label-synopsis-diagnose"] = "diagnose FILE|-"
+ja["cli-label-synopsis-diagnose"] = "diagnose FILE|-"
+en["cli-summary-diagnose"] = "read a bounce and say what to change in DNS"
+ja["cli-summary-diagnose"] = "エラーメールを読み、DNS の変更内容をお知らせします"
+en["cli-label-synopsis-audit"] = "audit FILE"
+ja["cli-label-synopsis-audit"] = "audit FILE"
+en["cli-summary-audit"] = "lint every domain listed in FILE (CSV, or --json)"
+ja["cli-summary-audit"] = "FILE に並んだすべてのドメインを確認します(CSV、または --json)"
 
 en["cli-help-check"] = lines{
   "Usage: spfkit check IP DOMAIN [--sender ADDR] [--helo NAME]",
@@ -240,7 +259,7 @@ en["cli-help-lint"] = lines{
   "Usage: spfkit lint DOMAIN",
   "       spfkit lint --record TEXT [DOMAIN]",
   "",
-  "Checks an SPF record: syntax, the 10-lookup limit through includes and",
+  "Checks an SPF record: syntax, the {limit}-lookup limit through includes and",
   "redirects, +all, ptr, several records, typographic quotes and more, each",
   "with what to change.",
   "",
@@ -254,7 +273,7 @@ ja["cli-help-lint"] = lines{
   "使い方: spfkit lint DOMAIN",
   "        spfkit lint --record TEXT [DOMAIN]",
   "",
-  "SPFレコードを確認します。構文、include・redirect を含めた DNS参照回数(上限10回)、",
+  "SPFレコードを確認します。構文、include・redirect を含めた DNS参照回数(上限{limit}回)、",
   "+all、ptr、レコードの重複、全角の引用符などを調べ、修正方法をお知らせします。",
   "",
   "  --record TEXT        DOMAIN が公開しているレコードの代わりにこの文字列を確認します",
@@ -285,7 +304,7 @@ en["cli-help-suggest"] = lines{
   "  --list               list the provider ids",
   COMMON_EN,
   "",
-  "Exit status: 0 a record was made, 1 no record within the 10-lookup limit,",
+  "Exit status: 0 a record was made, 1 no record within the {limit}-lookup limit,",
   "2 usage or input error (unknown provider, missing parameter).",
 }
 ja["cli-help-suggest"] = lines{
@@ -308,7 +327,7 @@ ja["cli-help-suggest"] = lines{
   "  --list               プロバイダーの ID を一覧表示します",
   COMMON_JA,
   "",
-  "終了コード: 0 レコードを作成できました、1 DNS参照回数の上限(10回)に収まりません、",
+  "終了コード: 0 レコードを作成できました、1 DNS参照回数の上限({limit}回)に収まりません、",
   "2 使い方または入力の誤り(不明なプロバイダー、必要な指定の不足)です。",
 }
 
