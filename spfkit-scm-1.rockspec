@@ -93,6 +93,7 @@ build = {
       ["spfkit.diagnose.verify"] = "lua/spfkit/diagnose/verify.lua",
       ["spfkit.diagnose.spf_case"] = "lua/spfkit/diagnose/spf_case.lua",
       ["spfkit.diagnose.provider"] = "lua/spfkit/diagnose/provider.lua",
+      ["spfkit.diagnose.pitfalls"] = "lua/spfkit/diagnose/pitfalls.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.psl"] = "lua/spfkit/psl.lua",

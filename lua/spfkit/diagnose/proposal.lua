@@ -110,14 +110,26 @@ local function cleaned_base(ctx, domain, pub)
   return base
 end
 
---- Build the candidate record for a plan.
+--- Build the candidate record for a plan (`passes(record)`, optional: a
+-- what-if that tells whether the base records alone already pass).
 -- @treturn ?table `{ action, record, additions, ip_term, flattened, lookups,
 --   limit }`, or nil after a `diag-merge-failed` finding
-function M.propose(ctx, t, pub, plan)
+-- The base records as one record, without additions, when that already
+-- passes (the customer's own record, repaired, is the fix).
+local function as_is(ctx, t, base, passes)
+  if not passes or not base then return nil end
+  local record = build.merge(base, {}, { dns = ctx.dns, domain = t.domain })
+  if type(record) == "string" and passes(record) then return record end
+end
+
+function M.propose(ctx, t, pub, plan, passes)
   local base = plan.clean and cleaned_base(ctx, t.domain, pub) or plan.base
+  local own_record = plan.action ~= "merge" or plan.base ~= pub.strings
+  local bare = own_record and not ctx.providers and as_is(ctx, t, base, passes)
+  if bare then return { action = plan.action, record = bare, additions = {}, before = plan.before } end
   local additions, own = M.additions(ctx, t.ip)
   local record, info = build.merge(base, additions, { dns = ctx.dns, domain = t.domain })
-  local p = { action = plan.action, record = record, additions = additions, ip_term = own }
+  local p = { action = plan.action, record = record, additions = additions, ip_term = own, before = plan.before }
   if not record and info and info.code == "merge-too-many-lookups" and info.flatten then
     p.record, p.flattened, p.action = info.flatten.record, info.flatten, "replace"
     p.lookups, p.limit = info.lookups, info.limit or core.LIMITS.lookups

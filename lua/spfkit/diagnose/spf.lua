@@ -7,6 +7,7 @@
 
 local lint = require "spfkit.lint"
 local report = require "spfkit.report"
+local pitfalls = require "spfkit.diagnose.pitfalls"
 
 local M = {}
 
@@ -19,7 +20,9 @@ M.DEFAULT_WAIT = 3600
 local function txt_texts(ans, rtype)
   local out = {}
   for _, r in ipairs(ans and ans.records or {}) do
-    if r.type == rtype and type(r.data) == "table" then out[#out + 1] = { text = concat(r.data), ttl = r.ttl } end
+    if r.type == rtype and type(r.data) == "table" then
+      out[#out + 1] = { text = concat(r.data), ttl = r.ttl, strings = r.data }
+    end
   end
   return out
 end
@@ -29,10 +32,12 @@ end
 function M.published(ctx, domain)
   local ans, err = ctx.query(domain, "TXT")
   if not ans then return nil, err end
-  local out = { rcode = ans.rcode, spf = {}, other = report.array(), strings = {}, neg_ttl = ans.neg_ttl }
+  local out = { rcode = ans.rcode, spf = {}, other = report.array(), strings = {}, neg_ttl = ans.neg_ttl,
+                txt = {} }
   if ans.rcode ~= "NOERROR" then return out end
   for _, r in ipairs(txt_texts(ans, "TXT")) do
     out.strings[#out.strings + 1] = r.text
+    out.txt[#out.txt + 1] = r
     if lint.is_spf(r.text) then
       out.spf[#out.spf + 1] = r.text
       if type(r.ttl) == "number" and (not out.ttl or r.ttl < out.ttl) then out.ttl = r.ttl end
@@ -167,6 +172,59 @@ end
 
 local BY_RESULT = { pass = passes, temperror = temperror, none = none, permerror = permerror }
 
+-- The customer's record written wrongly: one of the notices' pitfalls.
+local function mistyped(ctx, t, facts)
+  for _, rec in ipairs(facts.pub.txt or {}) do
+    local u = pitfalls.unquoted(rec)
+    if u then
+      ctx:finding("txt-unquoted", "error", { domain = t.domain, record = u.joined, repaired = u.repaired }, u)
+      return "txt-unquoted", { action = "replace", base = { u.repaired }, before = u.joined }
+    end
+    local o = pitfalls.inside_other(rec)
+    if o then
+      ctx:finding("txt-spf-inside-other", "error", { domain = t.domain, record = o.joined, other = o.other,
+                  spf = o.spf }, o)
+      ctx.deletions = { { code = "step-split-record", params = { other = o.other, spf = o.spf } } }
+      return "txt-spf-inside-other", { action = "add", base = { o.spf } }
+    end
+  end
+end
+
+-- An include:/redirect= typo of a provider's include.
+local function typo(ctx, t, facts)
+  local typos = pitfalls.include_typos(ctx, facts.pub.spf)
+  if #typos == 0 then return nil end
+  for _, x in ipairs(typos) do
+    ctx:finding("include-typo", "error", { domain = t.domain, term = x.term, suggestion = x.suggestion }, x)
+  end
+  local fixed = {}
+  for _, rec in ipairs(facts.pub.spf) do
+    for _, x in ipairs(typos) do if x.record == rec then rec = x.fixed end end
+    fixed[#fixed + 1] = rec
+  end
+  return "include-typo", { action = #fixed > 1 and "replace" or "merge", base = fixed }
+end
+
+-- No record at the name, but one at <name>.<zone> (the missing trailing dot).
+local function doubled(ctx, t, facts)
+  if #facts.pub.spf > 0 then return nil end
+  local d = pitfalls.doubled(ctx, t.domain)
+  if not d then return nil end
+  ctx:finding("txt-doubled-name", "error", { domain = t.domain, wrong = d.wrong, right = d.right,
+              record = d.record }, d)
+  ctx.deletions = { { code = "step-delete-doubled", params = { wrong = d.wrong, record = d.record } } }
+  return "txt-doubled-name", { action = "add", base = { d.record } }
+end
+
+-- A pitfall that explains a failing result replaces the generic case.
+local function pitfall(ctx, t, facts)
+  if facts.check.result == "pass" then return nil end
+  local case, plan = mistyped(ctx, t, facts)
+  if not case then case, plan = typo(ctx, t, facts) end
+  if not case and facts.check.result == "none" then case, plan = doubled(ctx, t, facts) end
+  return case, plan
+end
+
 --- Stage "findings": judge the facts. Returns the case and, when a record
 -- should be proposed, a plan `{ action, base, clean }`.
 function M.judge(ctx, t, facts)
@@ -178,6 +236,11 @@ function M.judge(ctx, t, facts)
     return "error"
   end
   local plan
+  case, plan = pitfall(ctx, t, facts)
+  if case then
+    add_lint(ctx, t.domain, { ["version-typo"] = true, ["no-record"] = true, ["include-no-record"] = true })
+    return case, plan
+  end
   case, plan = (BY_RESULT[facts.check.result] or not_authorized)(ctx, t, facts)
   if plan then
     plan.base = plan.base or (plan.action ~= "add" and facts.pub.strings or nil)

@@ -51,7 +51,7 @@ function M.run(ctx, t)
   local case, plan = spf.judge(ctx, t, facts)
   if not plan then return case end
   M.choose_provider(ctx, facts.pub)
-  local candidate = proposal.propose(ctx, t, facts.pub, plan)
+  local candidate = proposal.propose(ctx, t, facts.pub, plan, function(rec) return verify.passes(ctx, t, rec) end)
   if candidate and verify.verify(ctx, t, facts.pub, candidate) then
     ctx:summary("summary-spf-" .. ctx.fix.action, { domain = t.domain, ip = t.ip, result = facts.check.result })
   elseif not ctx.summary_code then

@@ -21,6 +21,12 @@ local function run(ctx, t, record)
   return whatif.whatif{ ip = t.ip, sender = t.sender, helo = t.helo, record = record, dns = ctx.dns }
 end
 
+--- Whether a record makes the IP pass (a what-if, over the memoized DNS).
+function M.passes(ctx, t, record)
+  local w = run(ctx, t, record)
+  return w ~= nil and w.result == "pass"
+end
+
 -- What-if over the candidate; the IP's term added when templates miss it.
 local function prove(ctx, t, p)
   local w, werr = run(ctx, t, p.record)
@@ -54,7 +60,7 @@ end
 local function fix_of(ctx, t, pub, p)
   local ttl = ctx.ttl or (pub.ttl and pub.ttl >= 300 and pub.ttl <= 86400 and pub.ttl) or txt.DEFAULT_TTL
   local tx = assert(txt.txt(p.record, { domain = t.domain, ttl = ttl }))
-  local before = #pub.spf > 1 and concat(pub.spf, " | ") or pub.spf[1]
+  local before = p.before or (#pub.spf > 1 and concat(pub.spf, " | ") or pub.spf[1])
   local zone, host = M.placement(t.domain)
   return { action = p.action, type = "TXT", name = host, host = host, zone = zone, fqdn = tx.fqdn,
            value = tx.value, presentation = tx.presentation, strings = tx.strings, ttl = tx.ttl,
