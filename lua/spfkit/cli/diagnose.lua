@@ -1,4 +1,4 @@
---- `spfkit diagnose FILE|-` / `spfkit diagnose --domain DOMAIN --ip IP`: the
+--- `spfkit diagnose FILE|- [--ip IP] [--domain D]` / `spfkit diagnose --domain DOMAIN --ip IP`: the
 -- diagnosis of a bounce (or of a domain and a sending address), printed
 -- only through the report's own renderers (`report:text()`, `:json()`,
 -- `:html()`). Exit 0 nothing to fix, 1 a problem, 2 input that cannot be
@@ -32,11 +32,12 @@ local function providers(ctx)
   return #list > 0 and list or nil
 end
 
--- A bounce file, or --domain (with --ip, --sender, --helo): one or the other.
+-- A bounce file (with --ip/--domain overriding what it says, --helo), or
+-- --domain (with --ip, --sender, --helo).
 local function check_input(ctx)
   local o, n = ctx.opts, #ctx.args
   args.count(ctx, 0, 1)
-  if n == 1 and (o.domain or o.ip or o.sender or o.helo) then args.fail("cli-err-file-and-domain") end
+  if n == 1 and o.sender then args.fail("cli-err-file-and-domain") end
   if n == 0 and not o.domain then args.fail("cli-err-diagnose-input") end
   if o.html and o.json then args.fail("cli-err-html-json") end
 end
@@ -46,11 +47,9 @@ local function diagnose_opts(ctx)
   local o = ctx.opts
   local d = { lang = ctx.lang, providers = providers(ctx), ttl = args.number(o, "ttl", 0, MAX_TTL),
               entry = args.number(o, "entry", 1, MAX_ENTRY) }
-  if #ctx.args == 1 then
-    d.bounce = input.read_file(ctx, ctx.args[1])
-  else
-    d.domain, d.ip, d.sender, d.helo = input.domain(o.domain), o.ip, o.sender, o.helo
-  end
+  if #ctx.args == 1 then d.bounce = input.read_file(ctx, ctx.args[1]) end
+  d.domain = o.domain and input.domain(o.domain)
+  d.ip, d.sender, d.helo = o.ip, o.sender, o.helo
   d.dns = input.dns(ctx)
   return d
 end

@@ -52,8 +52,8 @@ en["cli-err-nothing-to-suggest"] = "nothing to suggest: give --provider, --ip, -
 ja["cli-err-nothing-to-suggest"] = "提案する内容がありません。--provider、--ip、--host、--existing のいずれかを指定してください。"
 en["cli-err-diagnose-input"] = "give a bounce file (- for standard input), or --domain with --ip."
 ja["cli-err-diagnose-input"] = "エラーメールのファイル(標準入力は -)、または --domain と --ip を指定してください。"
-en["cli-err-file-and-domain"] = "give either a bounce file or --domain, not both."
-ja["cli-err-file-and-domain"] = "エラーメールのファイルと --domain は同時に指定できません。"
+en["cli-err-file-and-domain"] = "with a bounce file, the sender comes from the bounce: --sender is not taken."
+ja["cli-err-file-and-domain"] = "エラーメールのファイルを指定した場合、送信者はエラーメールから読み取るため --sender は指定できません。"
 en["cli-err-html-json"] = "--html and --json cannot be combined; choose one."
 ja["cli-err-html-json"] = "--html と --json は同時に指定できません。どちらか一方を指定してください。"
 en["cli-err-record-or-domain"] = "give a domain or --record TEXT to lint."
@@ -332,16 +332,18 @@ ja["cli-help-suggest"] = lines{
 }
 
 en["cli-help-diagnose"] = lines{
-  "Usage: spfkit diagnose FILE|- [--provider ID [--host NAME]] [--entry N]",
+  "Usage: spfkit diagnose FILE|- [--ip IP] [--domain D] [--provider ID [--host NAME]] [--entry N]",
   "       spfkit diagnose --domain DOMAIN --ip IP [--sender ADDR] [--helo NAME]",
   "",
   "Reads a bounce (a file, or standard input with -), evaluates SPF, DMARC and",
   "reverse DNS as they are now, and says exactly what to change in DNS.",
   "",
-  "  --domain DOMAIN      diagnose DOMAIN instead of a bounce (with --ip)",
-  "  --ip IP              the sending server's address (with --domain)",
+  "  --domain DOMAIN      diagnose DOMAIN instead of a bounce (with --ip);",
+  "                       with a FILE, the domain to check instead of the bounce's",
+  "  --ip IP              the sending server's address; with a FILE, it wins over",
+  "                       what the bounce says (or gives it when the bounce has none)",
   "  --sender ADDR        the MAIL FROM address (with --domain)",
-  "  --helo NAME          the HELO/EHLO name (with --domain)",
+  "  --helo NAME          the HELO/EHLO name",
   "  --provider ID        your provider, so that the fix uses its published terms",
   "                       (repeatable; an ip it needs comes from the bounce)",
   "  --host NAME          the server host name for the --provider before it",
@@ -353,16 +355,18 @@ en["cli-help-diagnose"] = lines{
   "Exit status: 0 nothing to fix, 1 a problem was found, 2 usage or input error.",
 }
 ja["cli-help-diagnose"] = lines{
-  "使い方: spfkit diagnose FILE|- [--provider ID [--host NAME]] [--entry N]",
+  "使い方: spfkit diagnose FILE|- [--ip IP] [--domain D] [--provider ID [--host NAME]] [--entry N]",
   "        spfkit diagnose --domain DOMAIN --ip IP [--sender ADDR] [--helo NAME]",
   "",
   "エラーメール(ファイル、または - で標準入力)を読み、現在の SPF・DMARC・逆引き DNS を",
   "確認して、DNS の変更内容をお知らせします。",
   "",
-  "  --domain DOMAIN      エラーメールの代わりに DOMAIN を診断します(--ip と併用)",
-  "  --ip IP              送信サーバーの IP アドレスです(--domain と併用)",
+  "  --domain DOMAIN      エラーメールの代わりに DOMAIN を診断します(--ip と併用)。",
+  "                       FILE と併用すると、エラーメールのドメインの代わりに確認します",
+  "  --ip IP              送信サーバーの IP アドレスです。FILE と併用すると、エラーメールの",
+  "                       記載より優先します(記載がない場合はこれを使います)",
   "  --sender ADDR        MAIL FROM のアドレスです(--domain と併用)",
-  "  --helo NAME          HELO/EHLO の名前です(--domain と併用)",
+  "  --helo NAME          HELO/EHLO の名前です",
   "  --provider ID        ご利用のプロバイダーです。修正案にその指定値を使います",
   "                       (複数可。必要な IP アドレスはエラーメールから補います)",
   "  --host NAME          直前の --provider のサーバーのホスト名です",
