@@ -180,6 +180,39 @@ describe("the record's name and the receiver (#11)", function()
     assert.truthy(find(r.steps, "step-add-txt").text:find("「news」", 1, true))
   end)
 
+  it("diagnoses a Yahoo refusal without an IP from the reporting server's address", function()
+    local raw = table.concat({
+      "From: MAILER-DAEMON@mail.hanaya.example (Mail Delivery System)",
+      "Subject: Undelivered Mail Returned to Sender",
+      "To: info@hanaya.example",
+      "Content-Type: text/plain",
+      "",
+      "This is the mail system at host mail.hanaya.example.",
+      "",
+      "<someone@yahoo.co.jp>: host mta7.am0.yahoodns.net[98.136.96.74] said: 554",
+      "    5.7.9 Message not accepted for policy reasons.  See",
+      "    https://senders.yahooinc.com/error-codes (in reply to end of DATA command)",
+      "",
+      "--- Below this line is a copy of the message.",
+      "",
+      "Return-Path: <info@hanaya.example>",
+      "From: <info@hanaya.example>",
+      "Subject: hi",
+      "",
+      "hi",
+    }, "\n")
+    local z = spfkit.zone{ ["hanaya.example"] = { { TXT = "v=spf1 a -all" }, { A = "192.0.2.50" } },
+                           ["mail.hanaya.example"] = { { A = "203.0.113.90" } } }
+    local r = diagnose{ bounce = raw, dns = z }
+    assert.are.equal("yahoo", r.receiver)
+    assert.are.equal("203.0.113.90", r.ip)
+    assert.are.equal("reporting-mta", r.ip_from)
+    assert.truthy(find(r.findings, "ip-from-reporting-mta"))
+    assert.are.equal("v=spf1 ip4:203.0.113.90 a -all", r.fix.value)
+    assert.truthy(find(r.steps, "step-verify-yahoo"))
+    assert.is_nil(find(r.steps, "step-verify-gmail"))
+  end)
+
   it("recognises who refused", function()
     assert.are.equal("gmail", evidence.receiver_of{ remote_mta = "gmail-smtp-in.l.google.com" })
     assert.are.equal("yahoo", evidence.receiver_of{ remote_mta = "mta7.am0.yahoodns.net",

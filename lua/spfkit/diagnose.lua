@@ -64,7 +64,7 @@ local function reverse_dns(ctx, ev)
     -- a 5.7.25 bounce that does not name the address: say what to look for
     ctx:finding("ptr-no-ip", "warning", {}, {})
     ctx:summary("summary-ptr-no-ip", {})
-    ctx:step("step-find-ip", {})
+    ctx:step(ctx:find_ip_step(), {})
     ctx.fix = { action = "none", reason = "fix-none-no-ip" }
     return "ptr"
   end
@@ -81,6 +81,25 @@ end
 
 local DMARC_KINDS = { dmarc = true, alignment = true, ["auth-level"] = true }
 
+-- A bounce without the sending IP (Yahoo's and Microsoft's texts carry
+-- none): the server that wrote the bounce usually sent the mail, so its
+-- address (A/AAAA of its name) is the best evidence; the report says so.
+local function ip_from_reporting_mta(ctx, ev)
+  local b = ev.bounce or {}
+  local host = evidence.norm_domain(b.mail_system_host) or evidence.norm_domain(b.reporting_mta)
+  if ev.ip or not host then return end
+  for _, qtype in ipairs({ "A", "AAAA" }) do
+    local ans = ctx.query(host, qtype)
+    for _, r in ipairs(ans and ans.records or {}) do
+      if r.type == qtype and type(r.data) == "string" then
+        ev.ip, ev.ip_from, ctx.ip = r.data, "reporting-mta", r.data
+        ctx:finding("ip-from-reporting-mta", "warning", { ip = r.data, host = host }, { host = host })
+        return
+      end
+    end
+  end
+end
+
 local function authentication(ctx, ev)
   if not ev.domain then
     -- an authentication bounce without any domain of the sender in it
@@ -90,6 +109,7 @@ local function authentication(ctx, ev)
     ctx.fix = { action = "none", reason = "fix-none-input" }
     return "auth-unknown"
   end
+  if not ev.relay then ip_from_reporting_mta(ctx, ev) end
   local t = auth_target(ev)
   if ev.relay then return relay.analyse(ctx, t, ev.relay) end
   if DMARC_KINDS[ev.auth_kind] then

@@ -66,6 +66,13 @@ function Ctx:verify_step()
   return VERIFY_STEP[self.receiver] or "step-verify-gmail"
 end
 
+--- The step that tells where to find the sending IP: Gmail's bounce text
+-- shows it ("with ip: [...]"); other receivers' do not.
+function Ctx:find_ip_step()
+  if self.receiver == nil or self.receiver == "gmail" then return "step-find-ip" end
+  return "step-find-ip-any"
+end
+
 --- Set the summary (the first one set wins).
 function Ctx:summary(code, params)
   if not self.summary_code then

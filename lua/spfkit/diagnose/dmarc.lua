@@ -203,7 +203,7 @@ function M.analyse(ctx, t)
   if spf_al and not t.ip then
     ctx:finding("spf-no-ip", "warning", { domain = spf_domain }, {})
     ctx:summary("summary-dmarc-no-ip", { domain = from })
-    ctx:step("step-find-ip", {})
+    ctx:step(ctx:find_ip_step(), {})
   else
     ctx:summary("summary-dmarc-dkim", { domain = from })
   end

@@ -93,11 +93,21 @@ local function ip_in_reply(e)
 end
 
 -- What kind of bounce this is, for the stages after.
+-- Statuses that mean "authentication failed" at the receivers that use
+-- them: Gmail 5.7.26/5.7.27 (and 5.7.30 for DMARC), Microsoft 5.7.509
+-- (DMARC) and 5.7.515 (authentication level), Yahoo 5.7.9 ("Message not
+-- accepted for policy reasons": Yahoo's sender guide ties it to SPF/DKIM/DMARC).
+local AUTH_STATUS = { ["5.7.26"] = true, ["5.7.27"] = true, ["5.7.30"] = true, ["5.7.509"] = true,
+                      ["5.7.515"] = true }
+local AUTH_STATUS_AT = { yahoo = { ["5.7.9"] = true } }
+
 local function kind_of(e)
   local a = e.auth or {}
   if M.NOT_FAILURE[e.reason] or e.action == "delivered" then return "not-failure" end
   if e.reason == "requireptr" or a.kind == "ptr" or e.status == "5.7.25" then return "ptr" end
-  if e.reason == "authfailure" or a.kind then return "auth" end
+  if e.reason == "authfailure" or a.kind or AUTH_STATUS[e.status] then return "auth" end
+  local at = AUTH_STATUS_AT[M.receiver_of(e) or ""]
+  if at and at[e.status] then return "auth" end
   if M.REPUTATION[e.reason] then return "reputation" end
   return "not-auth"
 end

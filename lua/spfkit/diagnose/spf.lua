@@ -112,7 +112,7 @@ local function no_ip(ctx, t, facts)
   ctx.spf.lookups = lr.lookups
   ctx:finding("spf-no-ip", "warning", { domain = t.domain }, {})
   ctx:summary(#facts.pub.spf == 0 and "summary-spf-no-record-no-ip" or "summary-spf-no-ip", { domain = t.domain })
-  ctx:step("step-find-ip", {})
+  ctx:step(ctx:find_ip_step(), {})
   return "spf-no-ip"
 end
 

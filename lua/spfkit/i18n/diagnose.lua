@@ -620,4 +620,13 @@ en["step-delete-doubled"] = "Delete the TXT record at {wrong} (value \"{record}\
 ja["step-delete-doubled"] = "{wrong} の TXT レコード(値「{record}」)を削除してください。誤った名前で作成されており、"
   .. "参照されることはありません。"
 
+en["step-find-ip-any"] = "Find the sending server's IP address (your provider's manual or server panel; the "
+  .. "Received: header your server added to the returned copy shows it) and run the diagnosis with it."
+ja["step-find-ip-any"] = "送信サーバーの IP アドレスを確認し(ご利用の事業者のマニュアルやサーバーパネル、または"
+  .. "戻ってきたメールのコピーの Received: ヘッダー)、IP アドレスを指定して再度診断してください。"
+en["ip-from-reporting-mta"] = "The bounce does not name the sending IP; spfkit used {ip}, the address of {host}, "
+  .. "the server that wrote the bounce. If your mail leaves through another server, give its address."
+ja["ip-from-reporting-mta"] = "エラーメールに送信元 IP アドレスの記載がないため、エラーメールを作成したサーバー {host} の"
+  .. "アドレス {ip} を使って診断しました。別のサーバーから送信している場合は、その IP アドレスを指定してください。"
+
 return { en = en, ja = ja }
