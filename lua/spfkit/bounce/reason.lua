@@ -148,8 +148,8 @@ end
 local COMMAND_WORDS = {
   { "rcpt to", "RCPT" }, { "rcpt_to", "RCPT" }, { "end of data", "DATA" }, { "data command", "DATA" },
   { ">>> data", "DATA" }, { "rejected address", "RCPT" }, { "after data", "DATA" }, { "mail from:", "MAIL" },
-  { "mail from command", "MAIL" }, { "mail_from", "MAIL" }, { ">>> ehlo", "HELO" }, { ">>> helo", "HELO" }, { "to ehlo", "HELO" },
-  { "to helo", "HELO" }, { "initial connection", "CONN" }, { "greeting", "CONN" },
+  { "mail from command", "MAIL" }, { "mail_from", "MAIL" }, { ">>> ehlo", "HELO" }, { ">>> helo", "HELO" },
+  { "to ehlo", "HELO" }, { "to helo", "HELO" }, { "initial connection", "CONN" }, { "greeting", "CONN" },
 }
 
 -- The last command the texts name (the one that failed), or nil.
