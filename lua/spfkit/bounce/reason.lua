@@ -249,10 +249,10 @@ end
 local function fallback(r, st, cmd)
   local reason = generic_status(st)
   if reason and not (r.action == "delayed" and reason == "securityerror") then return reason, "status" end
+  if cmd == "CONN" or cmd == "EHLO" or cmd == "HELO" then return "blocked", "command" end
   local code = tonumber(match(r.diagnostic or "", "^%s*(5%d%d)[%s%-]"))
   if code and code >= 500 and code <= 504 then return "syntaxerror", "reply_code" end
   if r.action == "delayed" then return "expired", "action" end
-  if cmd == "CONN" or cmd == "EHLO" or cmd == "HELO" then return "blocked", "command" end
   if cmd == "MAIL" then return "rejected", "command" end
   if reason then return reason, "status" end
   if r.diagnostic and r.diagnostic ~= "" then return "onhold", "default" end

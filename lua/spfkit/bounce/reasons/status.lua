@@ -50,11 +50,13 @@ return {
   yields = {
     userunknown = { "mailboxfull", "suspend", "hasmoved", "norelaying", "blocked", "rejected", "notaccept",
       "authfailure", "requireptr", "badreputation", "speeding", "toomanyconn", "spamdetected", "policyviolation",
-      "mesgtoobig" },
+      "mesgtoobig", "filtered" },
     hostunknown = { "networkerror", "notaccept" },
     rejected = { "authfailure", "requireptr", "blocked", "norelaying" },
     exceedlimit = { "mailboxfull", "toomanyconn" },
-    expired = { "networkerror", "hostunknown", "mailboxfull" },
+    -- a queue timeout: the last reply says what kept failing
+    expired = { "networkerror", "hostunknown", "mailboxfull", "requireptr", "blocked", "authfailure",
+      "userunknown", "norelaying", "rejected", "spamdetected", "toomanyconn", "notaccept", "suspend" },
     authfailure = { "notaccept" },
     notaccept = { "userunknown" },
   },
