@@ -31,6 +31,8 @@ return {
     { from = "SpamAssassin/amavis (UBE), Barracuda, Gmail, Zoho, Sisimai lib/Sisimai/Reason/SpamDetected.pm",
       "spam", "junk mail", "message was classified as", "bulk mail", "unsolicited", "ube,",
       "message content rejected", "content filter", "suspicious", "phishing",
+      "unacceptable content", "mail content denied", "banned content", "recurrent pattern detection",
+      "mass mailer", "uribl", "probability of being", "high probability of",
     },
   },
   policyviolation = {

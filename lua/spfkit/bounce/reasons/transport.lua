@@ -33,6 +33,7 @@ return {
     { from = "Sendmail/Postfix local delivery agents (X-Unix diagnostics, procmail, pipes)",
       "command output", "procmail", "command died with status", "mailer error", "exit status",
       "pipe to |", "unknown mailer", "x-unix",
+      "procmail:", "bin/procmail", "bin/maildrop", "command failed:",
     },
   },
   syntaxerror = {
