@@ -18,12 +18,11 @@
 --     winner wins, being more specific), refined by the SMTP command of the
 --     failure (a phrase group's `commands`) and by a temporary status;
 --  5. `status`: a generic code (5.2.0, 4.7.1 ...), then the class and
---     subject (X.6 content, X.7 security); `reply_code`: 500-504 are syntax
---     errors;
---  6. `action`: `delayed` is `expired`;
---  7. `command`: refused at the connection or greeting is `blocked`, at
---     MAIL FROM `rejected`;
---  8. `default`: `onhold` when there is a diagnostic, else `undefined`.
+--     subject (X.6 content, X.7 security);
+--  6. `command`: refused at the connection or greeting is `blocked`;
+--     `reply_code`: 500-504 are syntax errors; `action`: `delayed` is
+--     `expired`; `command`: refused at MAIL FROM is `rejected`;
+--  7. `default`: `onhold` when there is a diagnostic, else `undefined`.
 --
 -- The SMTP command is the reader's, or else the last one the diagnostic
 -- names ("in reply to RCPT TO command", ">>> DATA", "[RCPT_TO]").
@@ -95,14 +94,16 @@ local function matches(l)
   local found, seen = {}, {}
   for i = 1, #ALWAYS do consider(found, l, ALWAYS[i]) end
   for token in gmatch(l, "%w+") do
-    -- "records" also finds the phrases keyed by "record"
-    local plural = byte(token, -1) == 115 and sub(token, 1, -2) or nil
-    for _, w in ipairs({ token, plural }) do
+    local w = token
+    for _ = 1, 2 do
       local list = not seen[w] and INDEX[w]
       if list then
         seen[w] = true
         for j = 1, #list do consider(found, l, list[j]) end
       end
+      -- "records" also finds the phrases keyed by "record"
+      if byte(w, -1) ~= 115 then break end
+      w = sub(w, 1, -2)
     end
   end
   return found
@@ -245,7 +246,7 @@ local function early(r)
   return nil
 end
 
--- Steps 5 to 8: what is left when no specific code or phrase decided.
+-- Steps 5 to 7: what is left when no specific code or phrase decided.
 local function fallback(r, st, cmd)
   local reason = generic_status(st)
   if reason and not (r.action == "delayed" and reason == "securityerror") then return reason, "status" end
