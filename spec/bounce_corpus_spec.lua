@@ -72,6 +72,10 @@ describe("bounce corpus ../shared/corpus/bounces", function()
       assert.are.equal(s.n, s[field], misses(s, field))
     end)
   end
+  it("finds the hand-read auth domain and IP on every sample that has them", function()
+    assert.is_true(s.auth_n > 0)
+    assert.are.equal(s.auth_n, s.auth, misses(s, "auth"))
+  end)
   it("says what decided each reason", function() check_from(results) end)
 end)
 

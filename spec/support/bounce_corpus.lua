@@ -11,6 +11,8 @@
 --                                                are right, and of those the ones
 --                                                whose reason is right too)
 --   s.empty                                     (samples with no entry at all)
+--   s.auth_n, s.auth                            (samples with a hand-read auth domain/IP,
+--                                                and of those the ones found)
 --   s.misses                                    { {file=, field=, want=, got=, from=} }
 --
 -- A sample counts once per field and is right only when every expected
@@ -92,6 +94,21 @@ local function check_entry(s, row, k, e, want, ok)
   end
 end
 
+-- The hand-read authentication domain and IP (Gmail 5.7.26 and friends).
+local function score_auth(s, row, list)
+  local want_d, want_ip = row.handread_auth_domain or "", row.handread_auth_ip or ""
+  if want_d == "" and want_ip == "" then return end
+  s.auth_n = s.auth_n + 1
+  for _, e in ipairs(list) do
+    local a = e.auth or {}
+    if (want_d == "" or (a.domain or "") == want_d:lower()) and (want_ip == "" or a.ip == want_ip) then
+      s.auth = s.auth + 1
+      return
+    end
+  end
+  s.misses[#s.misses + 1] = { file = row.file, field = "auth", want = want_d .. " " .. want_ip, got = "" }
+end
+
 local function score_row(s, row, list)
   local by = {}
   for _, e in ipairs(list) do if e.recipient then by[e.recipient:lower()] = e end end
@@ -119,11 +136,13 @@ local function score_row(s, row, list)
         return table.concat(t, ";") end)() }
   end
   for _, f in ipairs(FIELDS) do if ok[f] then s[f] = s[f] + 1 end end
+  score_auth(s, row, list)
 end
 
 --- Score results (results[i] = list of entries for rows[i]) per field.
 function M.score(rows, results)
-  local s = { n = #rows, entry_n = 0, entry_reason = 0, empty = 0, empty_files = {}, misses = {} }
+  local s = { n = #rows, entry_n = 0, entry_reason = 0, empty = 0, empty_files = {}, misses = {}, auth = 0,
+    auth_n = 0 }
   for _, f in ipairs(FIELDS) do s[f] = 0 end
   for i, row in ipairs(rows) do score_row(s, row, results[i] or {}) end
   return s
