@@ -125,6 +125,9 @@ describe("spfkit.bounce.reason.classify", function()
     assert.are.same({ "filtered", "phrase:user unknown" }, classify({ diagnostic = diag, command = "DATA" }))
     assert.are.same({ "rejected", "phrase:access denied" },
       classify({ diagnostic = "550 5.7.1 Access denied", command = "MAIL", status_in_mail = "5.7.1" }))
+    -- at MAIL FROM no recipient is known yet: the unknown address is the sender's
+    assert.are.same({ "rejected", "phrase:does not exist" },
+      classify({ diagnostic = "553 Domain of sender address a@b.example does not exist", command = "MAIL" }))
     assert.are.same({ "blocked", "phrase:access denied" },
       classify({ diagnostic = "550 5.7.1 Access denied", command = "CONN", status_in_mail = "5.7.1" }))
   end)

@@ -5,7 +5,11 @@
 -- "user unknown" said after DATA is a content filter speaking, not the
 -- mailbox directory).
 -- @module spfkit.bounce.reasons.recipient
-local AFTER_DATA = { DATA = "filtered", none = "filtered" } -- none: no command known (Sisimai: filtered)
+-- At MAIL FROM no recipient is known yet: an unknown address or domain
+-- there is the sender's. After DATA the recipient was accepted: a filter
+-- speaks. With no command known, Sisimai reads "user unknown" as filtered.
+local AFTER_DATA = { MAIL = "rejected", DATA = "filtered", none = "filtered" }
+local SENDER_AT_MAIL = { MAIL = "rejected" }
 return {
   userunknown = {
     { from = "RFC 5321 4.2.2 (550 mailbox unavailable); Sendmail, Postfix local(8)/smtpd(8), Exim, qmail replies",
@@ -29,7 +33,7 @@ return {
     },
     -- Yahoo refuses unknown users after DATA: there DATA does not mean a filter
     { from = "Yahoo postmaster error codes (554 delivery error: dd This user doesn't have a ... account)",
-      commands = { none = "filtered" },
+      commands = { MAIL = "rejected", none = "filtered" },
       "this user doesn't have a",
     },
     { from = "Sisimai lib/Sisimai/Reason/UserUnknown.pm", commands = AFTER_DATA,
@@ -90,7 +94,7 @@ return {
   hostunknown = {
     -- a temporary failure to resolve is a network error, not an unknown host
     temporary = "networkerror",
-    { from = "RFC 3463 X.1.2; Postfix smtp(8), Sendmail, Exim, Gmail DNS errors",
+    { from = "RFC 3463 X.1.2; Postfix smtp(8), Sendmail, Exim, Gmail DNS errors", commands = SENDER_AT_MAIL,
       "host unknown", "unknown host", "domain not found", "no such domain", "domain does not exist",
       "host or domain name not found", "name or service not known", "unrouteable address",
       "unroutable address", "couldn't find any host named", "host not found", "domain name not found",
