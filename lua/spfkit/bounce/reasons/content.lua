@@ -47,10 +47,10 @@ return {
   },
   contenterror = {
     { from = "RFC 3463 X.6.x; Sendmail (improper use of 8-bit data), Exchange header limits",
-      "content restrictions", "content rejected", "invalid message content", "improper use of 8-bit data", "8bit data",
-      "header line too long", "line too long", "bad message content", "message header is not", "invalid mime", "mime header", "mime complexity",
-      "malformed mime",
-      "header size exceeds", "too many received: headers",
+      "content restrictions", "content rejected", "invalid message content", "improper use of 8-bit data",
+      "8bit data", "header line too long", "line too long", "bad message content", "message header is not",
+      "invalid mime", "mime header", "mime complexity", "malformed mime", "header size exceeds",
+      "too many received: headers",
     },
   },
 }
