@@ -54,7 +54,8 @@ return {
     hostunknown = { "networkerror", "notaccept" },
     rejected = { "authfailure", "requireptr", "blocked", "norelaying" },
     exceedlimit = { "mailboxfull", "toomanyconn" },
-    -- a queue timeout: the last reply says what kept failing
+    -- a queue timeout: the last reply says what kept failing (RFC 3463 X.4.7:
+    -- "the code for the actual problem ... should be returned rather than this code")
     expired = { "networkerror", "hostunknown", "mailboxfull", "requireptr", "blocked", "authfailure",
       "userunknown", "norelaying", "rejected", "spamdetected", "toomanyconn", "notaccept", "suspend" },
     authfailure = { "notaccept" },
@@ -71,7 +72,15 @@ return {
     ["5.1.4"] = "filtered",                                     -- destination mailbox address ambiguous
     ["5.2.0"] = "filtered", ["5.2.1"] = "filtered",             -- other mailbox status / mailbox disabled
     ["4.2.1"] = "suspend",
+    ["5.2.4"] = "filtered", ["4.2.4"] = "filtered",             -- mailing list expansion problem
     ["5.3.0"] = "systemerror", ["5.3.5"] = "systemerror", ["4.3.5"] = "systemerror", -- system incorrectly configured
+    ["5.3.3"] = "systemerror", ["4.3.3"] = "systemerror",       -- system not capable of selected features
+    ["5.4.3"] = "systemerror", ["4.4.3"] = "systemerror",       -- directory server failure
+    ["4.4.5"] = "systemfull",                                   -- mail system congestion
+    ["4.4.8"] = "networkerror",                                 -- retry on IPv4 (draft-martin-smtp-ipv6-to-ipv4)
+    ["5.1.9"] = "systemerror", ["4.1.9"] = "systemerror",       -- RFC 3886: relayed to non-compliant mailer
+    ["5.5.6"] = "syntaxerror",                                  -- RFC 4954: authentication exchange line too long
+    ["4.5.5"] = "systemerror",                                  -- wrong protocol version
     ["5.3.2"] = "notaccept", ["4.3.2"] = "notaccept",           -- system not accepting network messages
     ["5.4.4"] = "hostunknown",                                  -- unable to route
     ["4.4.1"] = "expired",                                      -- no answer from host (retried until expiry)
@@ -80,6 +89,7 @@ return {
     ["5.5.3"] = "toomanyconn", ["4.5.3"] = "toomanyconn",       -- too many recipients (per session)
     ["5.5.4"] = "systemerror", ["5.5.5"] = "systemerror",
     ["4.7.1"] = "blocked",                                      -- delivery not authorized (temporary: greylist, block)
+    ["4.7.2"] = "blocked",                                      -- mailing list expansion prohibited
     ["5.7.16"] = "mesgtoobig",
     ["4.7.0"] = "securityerror", ["5.7.0"] = "securityerror", -- other or undefined security status
     ["5.7.8"] = "securityerror", ["5.7.9"] = "securityerror",   -- RFC 4954: credentials invalid / mechanism too weak
