@@ -40,7 +40,7 @@ return {
       .. "Sisimai lib/Sisimai/Reason/PolicyViolation.pm",
       "header error", "policy reasons", "denied by policy", "local policy", "policy violation",
       "violates our policy", "organizational settings", "organization policy", "protocol violation",
-      "illegal attachment", "members-only list", "closed mailing list", "not accepting mail with",
+      "illegal attachment", "closed mailing list", "not accepting mail with",
       "security policies", "prohibited attachment", "attachment is not allowed",
       "content presents a potential security issue", "host network not allowed",
     },

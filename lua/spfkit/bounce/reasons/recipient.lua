@@ -84,11 +84,12 @@ return {
     },
   },
   filtered = {
-    { from = "Sisimai lib/Sisimai/Reason/Filtered.pm (AOL, Facebook, Microsoft Exchange, Japanese carriers)",
+    { from = "Sisimai lib/Sisimai/Reason/Filtered.pm (AOL, AT&T, Facebook, Microsoft Exchange, Japanese carriers)",
       "user reject", "refused due to recipient preferences", "only accepting mail from",
       "blocked by the recipient", "is not accepting any mail", "message rejected due to user rules",
       "resolver.rst.notauthorized", "not authorized to send to", "restricted to", "this account is protected by",
       "refuse to receive mail", "has restricted sms e-mail", "message filtered",
+      "not found recipient account", "refuses to receive this mail",
     },
   },
   hostunknown = {
