@@ -43,6 +43,7 @@ return {
       "illegal attachment", "closed mailing list", "not accepting mail with",
       "security policies", "prohibited attachment", "attachment is not allowed",
       "content presents a potential security issue", "host network not allowed",
+      "header are not accepted", "message given low priority", "posts without solving a captcha",
     },
   },
   contenterror = {

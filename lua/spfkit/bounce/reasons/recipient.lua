@@ -51,6 +51,7 @@ return {
       "email address is wrong or no longer valid", "not in my validrcptto list", "unknown e-mail address",
       "unknown email address", "user not active", "user not known", "utilisateur inconnu",
       "invalid or unknown virtual user", "no existe dicha persona", "no existe ese usuario",
+      "following recipients was undeliverable", "email name is not found",
     },
   },
   mailboxfull = {
@@ -76,6 +77,7 @@ return {
       "is disabled", "account expired", "currently suspended", "user suspended", "account is locked",
       "temporarily inactive", "deactivated mailbox", "mailbox is frozen", "boite du destinataire archivee",
       "recipient account is blocked", "invalid/inactive user",
+      "mailbox unavailable or access denied",
     },
   },
   hasmoved = {
