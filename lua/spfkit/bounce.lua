@@ -202,7 +202,7 @@ local function finish(r, ctx)
   end
   e.status = st
   e.auth = auth.extract(diag) or (r.diag_alt and auth.extract(r.diag_alt)) or nil
-  e.reason = reason.classify({
+  e.reason, e.reason_from = reason.classify({
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
   })

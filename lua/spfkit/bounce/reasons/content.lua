@@ -1,0 +1,57 @@
+--- Phrase tables: reasons about the message itself (size, content, form).
+-- Lower-case plain substrings; each group names where it comes from.
+-- @module spfkit.bounce.reasons.content
+return {
+  mesgtoobig = {
+    { from = "RFC 3463 X.3.4; RFC 1870 (552 message size exceeds fixed maximum); Postfix, Exim, Sendmail, Exchange",
+      "message too large", "message is too large", "message size exceeds", "message too big",
+      "exceeds size limit", "size limit exceeded", "message size limit", "exceeds the maximum size",
+      "message file too big", "mail size limit", "maximum message size", "max message size exceeded",
+      "exceeded maximum inbound message size", "line limit exceeded", "taille limite du message atteinte",
+    },
+  },
+  exceedlimit = {
+    { from = "RFC 3463 X.2.3 (message length exceeds administrative limit)",
+      "exceeds the local limit", "message length exceeds", "exceeds administrative limit",
+    },
+  },
+  notcompliantrfc = {
+    { from = "Gmail SMTP error reference (550 5.7.1 not RFC 5322 compliant, multiple From/Subject headers)",
+      "not rfc 5322 compliant", "not rfc5322 compliant", "rfcmessagenoncompliant",
+      "multiple addresses in from: header", "there are multiple subject headers", "duplicate header",
+    },
+  },
+  virusdetected = {
+    { from = "Postfix/amavis/ClamAV/Sophos rejections, Sisimai lib/Sisimai/Reason/VirusDetected.pm",
+      "virus detected", "infected with a virus", "contains a virus", "virus found", "malware",
+      "potentially executable attachment", "used by recent viruses",
+    },
+  },
+  spamdetected = {
+    { from = "SpamAssassin/amavis (UBE), Barracuda, Gmail, Zoho, Sisimai lib/Sisimai/Reason/SpamDetected.pm",
+      "spam", "junk mail", "message was classified as", "bulk mail", "unsolicited", "ube,",
+      "message content rejected", "content filter", "suspicious", "phishing",
+      "unacceptable content", "mail content denied", "banned content", "recurrent pattern detection",
+      "mass mailer", "uribl", "probability of being", "high probability of",
+    },
+  },
+  policyviolation = {
+    { from = "Gmail (illegal attachment, content security issue), Microsoft (organizational settings), "
+      .. "Sisimai lib/Sisimai/Reason/PolicyViolation.pm",
+      "header error", "policy reasons", "denied by policy", "local policy", "policy violation",
+      "violates our policy", "organizational settings", "organization policy", "protocol violation",
+      "illegal attachment", "closed mailing list", "not accepting mail with",
+      "security policies", "prohibited attachment", "attachment is not allowed",
+      "content presents a potential security issue", "host network not allowed",
+      "header are not accepted", "message given low priority", "posts without solving a captcha",
+    },
+  },
+  contenterror = {
+    { from = "RFC 3463 X.6.x; Sendmail (improper use of 8-bit data), Exchange header limits",
+      "content restrictions", "content rejected", "invalid message content", "improper use of 8-bit data",
+      "8bit data", "header line too long", "line too long", "bad message content", "message header is not",
+      "invalid mime", "mime header", "mime complexity", "malformed mime", "header size exceeds",
+      "too many received: headers",
+    },
+  },
+}

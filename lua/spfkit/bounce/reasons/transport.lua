@@ -1,0 +1,51 @@
+--- Phrase tables: reasons about delivery itself (network, queue, servers).
+-- Lower-case plain substrings; each group names where it comes from.
+-- @module spfkit.bounce.reasons.transport
+return {
+  networkerror = {
+    { from = "Postfix smtp(8)/qmgr(8), Sendmail, Exim, Microsoft 365 (4.4.312 DNS query failed), Gmail DNS errors, "
+      .. "Sisimai lib/Sisimai/Reason/NetworkError.pm",
+      "lost connection", "network is unreachable", "no route to host", "connection reset", "mail loop",
+      "routing loop", "too many hops", "bad connection", "name server failure",
+      "temporary failure in name resolution", "host not reachable", "host is unreachable",
+      "host not found, try again", "dns query failed", "dns error:", "malformed name server reply",
+      "hop count exceeded", "mail forwarding loop", "host name lookup failure",
+      "could not connect and send the mail to", "dns records for the destination computer could not be found",
+      "forwarding loop count exceeded", "message looping", "probably in a routing loop", "unable to resolve route",
+      "unrouteable mail domain",
+    },
+  },
+  expired = {
+    { from = "RFC 3463 X.4.7; Postfix (delivery time expired), Sendmail (timeout), Exim (retry timeout), "
+      .. "OpenSMTPD, Gmail (did not accept our requests to connect), Microsoft 365 (message expired), "
+      .. "Sisimai lib/Sisimai/Reason/Expired.pm",
+      "retry timeout exceeded", "delivery time expired", "in the queue too long", "message expired",
+      "envelope expired", "maximum time", "not going to try again", "could not be delivered within",
+      "time limit exceeded", "retry time not reached for any host", "timeout exceeded",
+      "have been failing for a long time", "could not deliver for the last", "giving up",
+      "connection timed out", "did not accept our requests to connect", "server did not respond",
+      "could not find a gateway for", "it has not been collected after", "message timed out",
+      "not reachable within the allowed queue period", "could not be delivered for more than",
+    },
+  },
+  systemerror = {
+    { from = "RFC 5321 421/451 texts; Postfix, Sendmail, Microsoft, Sisimai lib/Sisimai/Reason/SystemError.pm",
+      "system error", "internal error", "server error", "local error", "temporary local problem",
+      "system failure", "resources temporarily unavailable", "i/o error", "configuration error",
+      "not capable", "service not available", "temporarily unavailable", "service currently unavailable",
+      "could not load drd", "loops back to myself", "queue file write error", "upstream error",
+    },
+  },
+  mailererror = {
+    { from = "Sendmail/Postfix local delivery agents (X-Unix diagnostics, procmail, pipes)",
+      "command output", "procmail", "command died with status", "mailer error", "exit status",
+      "pipe to |", "unknown mailer", "x-unix",
+      "procmail:", "bin/procmail", "bin/maildrop", "command failed:",
+    },
+  },
+  syntaxerror = {
+    { from = "RFC 5321 4.2.2 (500-504 syntax and sequence errors)",
+      "improper sequence of commands", "bad sequence of commands", "syntax error, command unrecognized",
+    },
+  },
+}
