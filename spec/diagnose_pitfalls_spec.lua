@@ -108,6 +108,23 @@ describe("the notices' pitfalls (#11)", function()
     for _, n in ipairs(asked) do assert.is_nil(n:find("example.org.example.org", 1, true)) end
   end)
 
+  it("finds a DMARC record at the doubled name", function()
+    local z = spfkit.zone{
+      ["shop.co.jp"] = { { TXT = "v=spf1 ip4:192.0.2.9 -all" } },
+      ["_dmarc.shop.co.jp.shop.co.jp"] = { { TXT = "v=DMARC1; p=quarantine" } },
+    }
+    local raw = bounce("shop.co.jp", "192.0.2.9", "mail.shop.co.jp"):gsub(
+      "SPF or DKIM%. For this message,\n550%-5%.7%.26 DKIM checks did not pass and SPF check for %[shop.co.jp%] did\n"
+      .. "550%-5%.7%.26 not pass with ip: %[192.0.2.9%]%.", "SPF or DKIM.")
+    raw = raw:gsub("This mail is unauthenticated", "Unauthenticated email from shop.co.jp is not accepted due to "
+      .. "domain's DMARC policy")
+    local r = diagnose{ bounce = raw, dns = z }
+    local f = assert(find(r.findings, "txt-doubled-name"))
+    assert.are.equal("_dmarc.shop.co.jp.shop.co.jp", f.params.wrong)
+    assert.are.equal("_dmarc.shop.co.jp", f.params.right)
+    assert.truthy(find(r.steps, "step-move-doubled"))
+  end)
+
   it("splits an SPF value out of another TXT record", function()
     local r = diagnose{ domain = "verified.example.net", ip = "164.0.1.2" }
     local f = assert(find(r.findings, "txt-spf-inside-other"))

@@ -7,6 +7,7 @@
 local psl = require "spfkit.psl"
 local report = require "spfkit.report"
 local spf_case = require "spfkit.diagnose.spf_case"
+local pitfalls = require "spfkit.diagnose.pitfalls"
 
 local M = {}
 
@@ -96,6 +97,24 @@ local function aligned(a, b, mode)
 end
 M.aligned = aligned
 
+-- A DMARC record at _dmarc.<from>.<zone> (the name typed without its
+-- trailing dot): say where it is and where it belongs.
+local function doubled(ctx, from)
+  local right = "_dmarc." .. from
+  local wrong = pitfalls.doubled_name(right)
+  local ans = ctx.query(wrong, "TXT")
+  for _, r in ipairs(ans and ans.records or {}) do
+    if r.type == "TXT" and type(r.data) == "table" and concat(r.data):match("^%s*[vV]%s*=%s*DMARC1") then
+      local record = concat(r.data)
+      ctx:finding("txt-doubled-name", "error", { domain = from, wrong = wrong, right = right, record = record },
+                  { wrong = wrong, right = right, record = record })
+      ctx:step("step-move-doubled", { wrong = wrong, right = right, record = record })
+      return true
+    end
+  end
+  return false
+end
+
 -- Read and explain; returns the DMARC view (also ctx.dmarc) or nil.
 local function read(ctx, from, quiet)
   local found, info = discover(ctx, from)
@@ -105,7 +124,7 @@ local function read(ctx, from, quiet)
     if info and info.temperror then
       ctx:finding("dmarc-temperror", quiet and "warning" or "error", { name = info.name, rcode = tostring(info.rcode) },
                   { name = info.name })
-    else
+    elseif not (not quiet and doubled(ctx, from)) then
       ctx:finding("dmarc-no-record", quiet and "info" or "warning", { domain = from }, {})
     end
     return nil

@@ -114,7 +114,8 @@ end
 --- The name a record lands at when typed without its trailing dot in the
 -- zone's panel: `<domain>.<zone>`.
 function M.doubled_name(domain)
-  local zone = psl.org_domain(domain) or domain
+  local bare = domain:gsub("^_dmarc%.", ""):gsub("^[^.]+%._domainkey%.", "")
+  local zone = psl.org_domain(bare) or bare
   return domain .. "." .. zone
 end
 

@@ -629,4 +629,9 @@ en["ip-from-reporting-mta"] = "The bounce does not name the sending IP; spfkit u
 ja["ip-from-reporting-mta"] = "エラーメールに送信元 IP アドレスの記載がないため、エラーメールを作成したサーバー {host} の"
   .. "アドレス {ip} を使って診断しました。別のサーバーから送信している場合は、その IP アドレスを指定してください。"
 
+en["step-move-doubled"] = "Delete the TXT record at {wrong} and add it at {right} (name typed with its trailing "
+  .. "dot, or without the zone name): \"{record}\"."
+ja["step-move-doubled"] = "{wrong} の TXT レコードを削除し、{right} に登録し直してください(レコード名は末尾のピリオド付き、"
+  .. "またはゾーン名を除いて入力します): 「{record}」"
+
 return { en = en, ja = ja }
