@@ -193,7 +193,8 @@ describe("spfkit.tree", function()
     assert.is_nil(r)
     assert.are.equal("bad-domain", err.code)
     assert.matches("^bad%-domain: ", tostring(err))
-    assert.is_nil((spfkit.tree{ domain = ("a"):rep(64) .. ".example", dns = zone }))
+    assert.is_nil((spfkit.tree{ domain = "a..example", dns = zone }))
+    assert.is_nil((spfkit.tree{ domain = ("a"):rep(250) .. ".example", dns = zone }))
     assert.has_error(function() spfkit.tree("example.jp") end)
     assert.has_error(function() spfkit.tree{ domain = "example.jp" } end)
     assert.has_error(function() spfkit.tree{ domain = "example.jp", dns = zone, bogus = 1 } end)
@@ -209,5 +210,33 @@ describe("spfkit.tree", function()
     assert.are.same({ "0:example.jp", "1:spf01.willnet.ad.jp", "1:_spf.google.com", "2:_netblocks.google.com",
                       "2:_netblocks2.google.com" }, seen)
     assert.is_table(child(assert(spfkit.tree{ domain = "dup.example.jp", dns = zone }), "dupinc.example.jp"))
+  end)
+end)
+
+describe("the record toolkit below the facade (issue 10)", function()
+  it("lint, build, txt, whatif and tree never load require 'spfkit'", function()
+    local saved_loaded, saved_preload = {}, package.preload.spfkit
+    for name, m in pairs(package.loaded) do
+      if name == "spfkit" or (name:find("^spfkit%.") and name ~= "spfkit.core") then
+        saved_loaded[name] = m
+        package.loaded[name] = nil
+      end
+    end
+    package.preload.spfkit = function() error("the facade was required") end
+    local ok, err = pcall(function()
+      local z = assert(require("spfkit.core").zone(DATA))
+      assert.are.equal(6, require("spfkit.lint").lint{ domain = "example.jp", dns = z }.lookups)
+      assert.is_string((require("spfkit.build").merge("v=spf1 -all", { "ip4:192.0.2.1" }, { dns = z })))
+      assert.is_table(require("spfkit.txt").txt("v=spf1 -all"))
+      assert.are.equal("pass", require("spfkit.whatif").whatif{ ip = "192.0.2.1", domain = "nospf.example.jp",
+        dns = z, record = "v=spf1 ip4:192.0.2.1 -all" }.result)
+      assert.is_table(require("spfkit.tree").tree{ domain = "example.jp", dns = z })
+    end)
+    package.preload.spfkit = saved_preload
+    for name in pairs(package.loaded) do
+      if name:find("^spfkit%.") and name ~= "spfkit.core" then package.loaded[name] = nil end
+    end
+    for name, m in pairs(saved_loaded) do package.loaded[name] = m end
+    assert(ok, err)
   end)
 end)

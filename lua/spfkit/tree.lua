@@ -193,14 +193,11 @@ local function open_root(st, opts, domain)
   return root
 end
 
--- A name that DNS can carry: labels of 1..63 bytes, 253 in all, no
--- spaces or control characters.
+-- A name: no empty label, 253 bytes at most, no spaces or control
+-- characters (a label over 63 bytes is left for DNS to refuse).
 local function valid_domain(d)
-  if d == "" or #d > 253 or d:find("[%z\1-\32\127]") then return false end
-  for label in (d .. "."):gmatch("([^.]*)%.") do
-    if #label == 0 or #label > 63 then return false end
-  end
-  return true
+  return d ~= "" and #d <= 253 and not d:find("[%z\1-\32\127]") and not d:find("..", 1, true)
+    and d:sub(1, 1) ~= "."
 end
 
 local OPTIONS = { domain = "string", record = "string", dns = true, query = "function",

@@ -23,7 +23,17 @@ local function key(name, qtype)
   return (name:lower():gsub("%.$", "")) .. "\0" .. qtype
 end
 
--- An answer (a table with rcode NOERROR or NXDOMAIN), or an error table.
+local ERROR_RCODES = { timeout = "TIMEOUT", network = "NETWORK" }
+
+-- The rcode an unusable answer stands for (deferred mode stores it).
+local function failed_rcode(ok, ans, err)
+  if ok and type(ans) == "table" then return ans.tc and "ERROR" or tostring(ans.rcode or "ERROR") end
+  local code = ok and (type(err) == "table" and err.code or err)
+  return ERROR_RCODES[code] or "ERROR"
+end
+
+-- An answer (a table with rcode NOERROR or NXDOMAIN), or an error table
+-- with the rcode it stands for (TIMEOUT, SERVFAIL, ERROR...).
 local function normalise(name, qtype, ok, ans, err)
   if ok and type(ans) == "table" and ANSWERED[ans.rcode] and not ans.tc then return ans end
   local detail
@@ -32,7 +42,7 @@ local function normalise(name, qtype, ok, ans, err)
   elseif type(err) == "table" then detail = tostring(err.message or err.code)
   else detail = tostring(err) end
   return errors.new("dns-temperror", qtype .. " " .. name .. ": " .. detail,
-    { name = name, qtype = qtype, detail = detail })
+    { name = name, qtype = qtype, detail = detail, rcode = failed_rcode(ok, ans, err) })
 end
 
 --- A memoising source over `opts.dns`, `opts.query` and/or `opts.query_many`.
