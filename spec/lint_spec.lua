@@ -320,6 +320,7 @@ describe("spfkit.lint", function()
     it("string-too-long on a published string over 255 bytes", function()
       local f = finding(spfkit.lint{ domain = "longstr.example.jp", dns = zone }, "string-too-long")
       assert.are.equal("error", f.severity)
+      assert.matches("at most " .. spfkit.LIMITS.txt_string .. " bytes", f.message.en, 1, true)
       assert.is_nil(finding(spfkit.lint{ domain = "split.example.jp", dns = zone }, "string-too-long"))
     end)
 

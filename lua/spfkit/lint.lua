@@ -192,7 +192,8 @@ local function limit_findings(st, root, out)
     local t = over_at(root) or {}
     add(st, "too-many-lookups", "error", root, t.text, t.position, { lookups = lookups, limit = LIMITS.lookups })
     if root.lookups <= LIMITS.lookups then
-      add(st, "compat-libspf2", "info", root, nil, nil, { kind = "include-limit", lookups = lookups })
+      add(st, "compat-libspf2", "info", root, nil, nil, { kind = "include-limit", lookups = lookups,
+        limit = LIMITS.lookups })
     end
   end
   if voids > LIMITS.void_lookups then

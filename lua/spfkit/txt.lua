@@ -113,7 +113,7 @@ local function entry_notes(notes, name, fqdn, domain, nstrings, ttl)
   end
   add_note(notes, "txt-type")
   add_note(notes, "txt-quotes")
-  if nstrings > 1 then add_note(notes, "txt-split", { count = nstrings }) end
+  if nstrings > 1 then add_note(notes, "txt-split", { count = nstrings, limit = M.MAX_STRING }) end
   add_note(notes, ttl < M.MIN_TTL and "txt-ttl-low" or "txt-ttl", { ttl = ttl })
   add_note(notes, "txt-one-record")
   add_note(notes, "txt-propagation")
