@@ -17,10 +17,11 @@ local repair = require "spfkit.repair"
 local lint = require "spfkit.lint"
 local combine = require "spfkit.build.combine"
 local flatten_tree = require("spfkit.build.flatten").flatten
+local check_dns = require("spfkit.tree.source").check_dns
 
 local M = {}
 
-local type, pairs, ipairs, tostring, error, pcall = type, pairs, ipairs, tostring, error, pcall
+local type, pairs, ipairs, tostring, error = type, pairs, ipairs, tostring, error
 local concat = table.concat
 
 local ALL = { ["~"] = "~", ["-"] = "-", ["?"] = "?", ["+"] = "+",
@@ -60,13 +61,6 @@ end
 
 local MERGE_OPTIONS = { all = true, dns = true, domain = true, limit = true }
 
-local function check_dns(fname, dns)
-  if dns == nil then return end
-  local ok, q = pcall(function() return dns.query end)
-  if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
-    error(fname .. ": option 'dns' must have a :query(name, qtype) method", 3)
-  end
-end
 
 local function all_qualifier(v)
   if v == nil then return nil end
@@ -152,7 +146,7 @@ local function check_merge_args(existing, additions, opts)
   for k in pairs(opts) do
     if not MERGE_OPTIONS[k] then error(fname .. ": unknown option '" .. tostring(k) .. "'", 3) end
   end
-  check_dns(fname, opts.dns)
+  check_dns(fname, opts.dns, 3)
   if opts.domain ~= nil and type(opts.domain) ~= "string" then error(fname .. ": domain must be a string", 3) end
   if opts.limit ~= nil and type(opts.limit) ~= "number" then error(fname .. ": limit must be a number", 3) end
   if type(existing) == "table" then

@@ -63,12 +63,7 @@ local function check_opts(opts)
   require("spfkit.options").check("spfkit.lint", opts, OPTIONS)
   check_record_opt(opts.record)
   local dns = opts.dns
-  if dns ~= nil then
-    local ok, q = pcall(function() return dns.query end)
-    if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
-      error("spfkit.lint: option 'dns' must have a :query(name, qtype) method", 3)
-    end
-  end
+  require("spfkit.tree.source").check_dns("spfkit.lint", dns, 3)
   if opts.record == nil and opts.domain == nil then error("spfkit.lint: give record= or domain=", 3) end
   if opts.record == nil and dns == nil then
     error("spfkit.lint: domain= needs dns= (a zone, resolver or cache)", 3)

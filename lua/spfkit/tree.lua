@@ -206,13 +206,8 @@ local OPTIONS = { domain = "string", record = "string", dns = true, query = "fun
 local function check_opts(opts)
   require("spfkit.options").check("spfkit.tree", opts, OPTIONS)
   local dns = opts.dns
-  if dns ~= nil then
-    local ok, q = pcall(function() return dns.query end)
-    if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
-      error("spfkit.tree: option 'dns' must have a :query(name, qtype) method", 3)
-    end
-    if opts.query or opts.query_many then error("spfkit.tree: give either dns or query, not both", 3) end
-  end
+  source.check_dns("spfkit.tree", dns, 3)
+  if dns and (opts.query or opts.query_many) then error("spfkit.tree: give either dns or query, not both", 3) end
   if not opts.domain and not opts.record then error("spfkit.tree: give domain= (or record=)", 3) end
   if not opts.record and not (dns or opts.query or opts.query_many) then
     error("spfkit.tree: domain= needs dns= or query=", 3)

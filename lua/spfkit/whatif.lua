@@ -25,7 +25,7 @@ local split = require("spfkit.txt").split
 
 local M = {}
 
-local type, pairs, ipairs, tostring, error, pcall = type, pairs, ipairs, tostring, error, pcall
+local type, pairs, ipairs, tostring, error = type, pairs, ipairs, tostring, error
 local concat = table.concat
 
 local OPTIONS = {
@@ -66,12 +66,7 @@ local function check_args(opts)
   options.check("spfkit.whatif", opts, OPTIONS)
   local strings = record_strings(opts.record)
   local dns = opts.dns
-  if dns ~= nil then
-    local ok, q = pcall(function() return dns.query end)
-    if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
-      error("spfkit.whatif: option 'dns' must have a :query(name, qtype) method", 3)
-    end
-  end
+  require("spfkit.tree.source").check_dns("spfkit.whatif", dns, 3)
   for k, v in pairs(opts.limits or {}) do
     if core.LIMITS[k] == nil or type(v) ~= "number" or v < 0 or v % 1 ~= 0 then
       error("spfkit.whatif: bad limit '" .. tostring(k) .. "'", 3)

@@ -12,7 +12,7 @@ local errors = require "spfkit.errors"
 
 local M = {}
 
-local type, ipairs, pcall, tostring, setmetatable = type, ipairs, pcall, tostring, setmetatable
+local type, ipairs, pcall, tostring, setmetatable, error = type, ipairs, pcall, tostring, setmetatable, error
 
 local Source = {}
 Source.__index = Source
@@ -43,6 +43,19 @@ local function normalise(name, qtype, ok, ans, err)
   else detail = tostring(err) end
   return errors.new("dns-temperror", qtype .. " " .. name .. ": " .. detail,
     { name = name, qtype = qtype, detail = detail, rcode = failed_rcode(ok, ans, err) })
+end
+
+--- Raise (at `level` above the caller) unless `dns` is nil or has a
+-- `:query(name, qtype)` method: the check of the toolkit's `dns` option.
+-- @tparam string fname e.g. "spfkit.lint", for the message
+-- @param dns the option's value
+-- @tparam number level as for `error`, counted from the caller
+function M.check_dns(fname, dns, level)
+  if dns == nil then return end
+  local ok, q = pcall(function() return dns.query end)
+  if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
+    error(fname .. ": option 'dns' must have a :query(name, qtype) method", level + 1)
+  end
 end
 
 --- A memoising source over `opts.dns`, `opts.query` and/or `opts.query_many`.
