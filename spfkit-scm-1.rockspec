@@ -58,6 +58,7 @@ build = {
       ["spfkit.build.flatten"] = "lua/spfkit/build/flatten.lua",
       ["spfkit.cli"] = "lua/spfkit/cli.lua",
       ["spfkit.compat"] = "lua/spfkit/compat.lua",
+      ["spfkit.deferred"] = "lua/spfkit/deferred.lua",
       ["spfkit.diagnose"] = "lua/spfkit/diagnose.lua",
       ["spfkit.diagnose.dmarc"] = "lua/spfkit/diagnose/dmarc.lua",
       ["spfkit.diagnose.ptr"] = "lua/spfkit/diagnose/ptr.lua",

@@ -238,7 +238,8 @@ end
 --   truncated, macro, error, addresses = {{term, ip, cidr, ttl, name}},
 --   results = {{term, position, mechanism, target, status, qtype, error}},
 --   other, children = {node with via = "include"|"redirect", term,
---   position} }` (see the README)
+--   position}, questions = <DNS questions asked, root only> }` (see the
+--   README)
 -- @treturn[2] nil
 -- @treturn[2] table err `bad-domain` (an `errors.new` table)
 -- @raise on a non-table argument, unknown options or wrong types
