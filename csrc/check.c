@@ -793,116 +793,134 @@ static int l_check(lua_State *L) {
   }
 }
 
-/* the rest of l_check: runs with the arena in c->a; the stack holds
- * the options (1) and an arena userdata or a placeholder (2) */
+/* The identity checked: MAIL FROM, or postmaster@HELO when the sender has
+ * no domain (RFC 7208 2.3/2.4). Sets c's sender, local part and sender
+ * domain; returns "mailfrom" or "helo", "" when there is no identity at
+ * all, NULL when out of memory. */
+static const char *set_identity(check *c, const char *sender, size_t sl,
+                                const char *helo, size_t hl) {
+  const char *at = NULL, *p;
+  if (sender) for (p = sender + sl; p > sender; p--) if (p[-1] == '@') { at = p - 1; break; }
+  c->helo = helo; c->helo_len = hl;
+  if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
+    char *s;
+    if (hl == 0) return "";
+    s = spfk_alloc(c->a, hl + 12);
+    if (!s) return NULL;
+    memcpy(s, "postmaster@", 11);
+    memcpy(s + 11, helo, hl);
+    s[hl + 11] = '\0';
+    c->sender = s; c->sender_len = hl + 11;
+    c->local = "postmaster"; c->local_len = 10;
+    c->sdomain = helo; c->sdomain_len = hl;
+    return "helo";
+  }
+  c->sender = sender; c->sender_len = sl;
+  c->sdomain = sender; c->sdomain_len = sl;
+  if (at) {
+    c->local = sender; c->local_len = (size_t)(at - sender);
+    c->sdomain = at + 1; c->sdomain_len = sl - c->local_len - 1;
+  }
+  if (c->local_len == 0) { c->local = "postmaster"; c->local_len = 10; }
+  return "mailfrom";
+}
+
+/* check_host() of the sender domain (none without a query when it is not
+ * a valid name, RFC 7208 4.3); *domain gets it without a trailing dot */
+static int check_sender_domain(check *c, const char **domain) {
+  int dummy = 0;
+  size_t dl = c->sdomain_len;
+  char *d = spfk_memdup(c->a, c->sdomain, dl);
+  if (!d) return R_OOM;
+  if (dl && d[dl - 1] == '.') d[dl - 1] = '\0';
+  *domain = d;
+  if (memchr(c->sdomain, '\0', dl) || !domain_ok(c->sdomain, dl)) {
+    problem(c, R_NONE, "bad-domain", "'%s' is not a valid domain name", d);
+    return R_NONE;
+  }
+  return check_host(c, d, 0, &dummy);
+}
+
+/* [-0, +0] result.missing = { {name=, type=}, ... } into the table on top */
+static void set_missing(lua_State *L, const check *c) {
+  int i;
+  lua_createtable(L, c->nmissing, 0);
+  for (i = 0; i < c->nmissing; i++) {
+    lua_createtable(L, 0, 2);
+    lua_pushstring(L, c->missing[i].name);
+    lua_setfield(L, -2, "name");
+    lua_pushstring(L, spfk_type_name(c->missing[i].type));
+    lua_setfield(L, -2, "type");
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setfield(L, -2, "missing");
+}
+
+static void set_string(lua_State *L, const char *key, const char *v) {
+  if (!v) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, key);
+}
+
+/* [-0, +0] the verdict fields into the result table on top */
+static void set_verdict(lua_State *L, const check *c, int r, const char *domain) {
+  set_string(L, "result", result_names[r]);
+  set_string(L, "domain", domain);
+  if (r == R_FAIL) set_string(L, "explanation", c->explanation ? c->explanation : c->default_exp);
+  set_string(L, "mechanism", c->mechanism);
+  if (c->match_term) {
+    set_string(L, "matched_term", c->match_term);
+    set_string(L, "matched_domain", c->match_domain);
+  }
+  set_string(L, "record", c->record);
+  if (c->problem && (r == R_PERMERROR || r == R_TEMPERROR || r == R_NONE)) {
+    set_string(L, "problem", c->problem);
+    set_string(L, "problem_code", c->problem_code);
+    if (c->problem_pos) { lua_pushinteger(L, (lua_Integer)c->problem_pos); lua_setfield(L, -2, "problem_position"); }
+  }
+  lua_pushinteger(L, c->lookups);
+  lua_setfield(L, -2, "lookups");
+  lua_pushinteger(L, c->void_lookups);
+  lua_setfield(L, -2, "void_lookups");
+}
+
+/* [-0, +0] the identities into the result table on top */
+static void set_identities(lua_State *L, const check *c) {
+  char buf[64];
+  spfk_format_ip(&c->ip, buf, sizeof buf);
+  set_string(L, "ip", buf);
+  lua_pushlstring(L, c->sender, c->sender_len);
+  lua_setfield(L, -2, "sender");
+  if (c->helo_len) { lua_pushlstring(L, c->helo, c->helo_len); lua_setfield(L, -2, "helo"); }
+  set_string(L, "receiver", c->receiver);
+}
+
+/* the rest of l_check: runs with the arena in c->a; the stack holds the
+ * options (1) and an arena userdata or a placeholder (2). Pushes the
+ * result and the trace blob, or nil and an error. */
 static int run_check(lua_State *L, check *cp, const char *sender, size_t sl,
                      const char *helo, size_t hl) {
   check c = *cp;
-  const char *at, *domain;
-  int r, dummy = 0, i;
-  if (!helo) { helo = ""; hl = 0; }
-  at = sender ? memchr(sender, '@', sl) : NULL;
-  if (at) { const char *p; for (p = sender + sl - 1; p >= sender; p--) if (*p == '@') { at = p; break; } }
-  if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
-    /* HELO identity: postmaster@helo */
-    if (hl == 0) {
-      lua_pushnil(L);
-      spfk_push_error(L, "bad-sender", "no sender domain and no HELO name to check", 0);
-      return 2;
-    }
-    c.local = "postmaster"; c.local_len = 10;
-    c.sdomain = helo; c.sdomain_len = hl;
-    {
-      char *s = spfk_alloc(c.a, hl + 12);
-      if (!s) return luaL_error(L, "spfkit: out of memory");
-      memcpy(s, "postmaster@", 11);
-      memcpy(s + 11, helo, hl);
-      s[hl + 11] = '\0';
-      c.sender = s; c.sender_len = hl + 11;
-    }
-    lua_pushliteral(L, "helo");
-  } else {
-    c.sender = sender; c.sender_len = sl;
-    if (at) {
-      c.local = sender; c.local_len = (size_t)(at - sender);
-      c.sdomain = at + 1; c.sdomain_len = sl - c.local_len - 1;
-    } else {
-      c.sdomain = sender; c.sdomain_len = sl;
-    }
-    if (c.local_len == 0) { c.local = "postmaster"; c.local_len = 10; }
-    lua_pushliteral(L, "mailfrom");
+  const char *identity, *domain = NULL;
+  spfk_buf b;
+  int r;
+  identity = set_identity(&c, sender, sl, helo ? helo : "", helo ? hl : 0);
+  if (!identity) return luaL_error(L, "spfkit: out of memory");
+  if (!*identity) {
+    lua_pushnil(L);
+    spfk_push_error(L, "bad-sender", "no sender domain and no HELO name to check", 0);
+    return 2;
   }
-  c.helo = helo; c.helo_len = hl;
-  {
-    char *d = spfk_memdup(c.a, c.sdomain, c.sdomain_len);
-    size_t dl = c.sdomain_len;
-    if (!d) return luaL_error(L, "spfkit: out of memory");
-    if (dl && d[dl - 1] == '.') d[dl - 1] = '\0';
-    domain = d;
-  }
-  if (memchr(c.sdomain, '\0', c.sdomain_len) || !domain_ok(c.sdomain, c.sdomain_len)) {
-    r = R_NONE;
-    problem(&c, R_NONE, "bad-domain", "'%s' is not a valid domain name", domain);
-  } else {
-    r = check_host(&c, domain, 0, &dummy);
-  }
+  r = check_sender_domain(&c, &domain);
   if (r == R_OOM) return luaL_error(L, "spfkit: out of memory");
-
   lua_createtable(L, 0, 16);
-  lua_insert(L, -2);
-  lua_setfield(L, -2, "identity");
-  if (r == R_SUSPEND) {
-    lua_createtable(L, c.nmissing, 0);
-    for (i = 0; i < c.nmissing; i++) {
-      lua_createtable(L, 0, 2);
-      lua_pushstring(L, c.missing[i].name);
-      lua_setfield(L, -2, "name");
-      lua_pushstring(L, spfk_type_name(c.missing[i].type));
-      lua_setfield(L, -2, "type");
-      lua_rawseti(L, -2, i + 1);
-    }
-    lua_setfield(L, -2, "missing");
-    return 1;
-  }
-  lua_pushstring(L, result_names[r]);
-  lua_setfield(L, -2, "result");
-  lua_pushstring(L, domain);
-  lua_setfield(L, -2, "domain");
-  if (r == R_FAIL) {
-    const char *e = c.explanation ? c.explanation : c.default_exp;
-    if (e) { lua_pushstring(L, e); lua_setfield(L, -2, "explanation"); }
-  }
-  if (c.mechanism) { lua_pushstring(L, c.mechanism); lua_setfield(L, -2, "mechanism"); }
-  if (c.match_term) {
-    lua_pushstring(L, c.match_term); lua_setfield(L, -2, "matched_term");
-    lua_pushstring(L, c.match_domain); lua_setfield(L, -2, "matched_domain");
-  }
-  if (c.record) { lua_pushstring(L, c.record); lua_setfield(L, -2, "record"); }
-  if (c.problem && (r == R_PERMERROR || r == R_TEMPERROR || r == R_NONE)) {
-    lua_pushstring(L, c.problem); lua_setfield(L, -2, "problem");
-    lua_pushstring(L, c.problem_code); lua_setfield(L, -2, "problem_code");
-    if (c.problem_pos) { lua_pushinteger(L, (lua_Integer)c.problem_pos); lua_setfield(L, -2, "problem_position"); }
-  }
-  lua_pushinteger(L, c.lookups);
-  lua_setfield(L, -2, "lookups");
-  lua_pushinteger(L, c.void_lookups);
-  lua_setfield(L, -2, "void_lookups");
-  {
-    char buf[64];
-    spfk_format_ip(&c.ip, buf, sizeof buf);
-    lua_pushstring(L, buf);
-    lua_setfield(L, -2, "ip");
-  }
-  lua_pushlstring(L, c.sender, c.sender_len);
-  lua_setfield(L, -2, "sender");
-  if (hl) { lua_pushlstring(L, helo, hl); lua_setfield(L, -2, "helo"); }
-  if (c.receiver) { lua_pushstring(L, c.receiver); lua_setfield(L, -2, "receiver"); }
-  {
-    spfk_buf b;
-    spfk_buf_init(&b, c.a);
-    if (encode_trace(&c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
-    lua_pushlstring(L, b.p ? b.p : "", b.len);
-  }
+  set_string(L, "identity", identity);
+  if (r == R_SUSPEND) { set_missing(L, &c); return 1; }
+  set_verdict(L, &c, r, domain);
+  set_identities(L, &c);
+  spfk_buf_init(&b, c.a);
+  if (encode_trace(&c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
+  lua_pushlstring(L, b.p ? b.p : "", b.len);
   return 2;   /* result, trace blob */
 }
 

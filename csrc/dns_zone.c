@@ -5,8 +5,8 @@
  *              ["slow.example.com"] = { "TIMEOUT" } }
  *
  * Names are case-insensitive; absent names are NXDOMAIN; a present name
- * without the asked type is NODATA; CNAMEs are followed (8 hops, loops end
- * the chain); "TIMEOUT" makes queries for every type not listed before it
+ * without the asked type is NODATA; CNAMEs are followed (SPFK_CNAME_CHAIN
+ * in a row, then SERVFAIL; a loop ends the chain); "TIMEOUT" makes queries for every type not listed before it
  * time out, and {TYPE = "TIMEOUT"} makes that type time out.
  *
  * A record may carry its TTL: { TXT = "v=spf1 -all", ttl = 3600 } (an
@@ -23,7 +23,6 @@
 #include "spfkit.h"
 
 #define ITEM_TIMEOUT (-1)   /* the bare "TIMEOUT" marker */
-#define MAX_CNAME_HOPS 8
 #define DEFAULT_TTL 300
 #define MAX_TTL 2147483647  /* RFC 2181 section 8 */
 
@@ -69,7 +68,7 @@ static char *norm(spfk_arena *a, const char *s, size_t n) {
 static int zone_lookup(spfk_source *self, spfk_arena *a, const char *qname,
                        int type, spfk_answer *out) {
   zone *z = (zone *)self;
-  const char *seen[MAX_CNAME_HOPS + 1];
+  const char *seen[SPFK_CNAME_CHAIN + 1];
   int hops = 0, cap = 8, i;
   char *name = norm(a, qname, strlen(qname));
   memset(out, 0, sizeof *out);
@@ -118,7 +117,7 @@ static int zone_lookup(spfk_source *self, spfk_arena *a, const char *qname,
     seen[hops++] = e->name;
     for (i = 0; i < hops; i++)
       if (strcmp(seen[i], cname) == 0) { out->rcode = SPFK_RC_NOERROR; return SPFK_LOOKUP_OK; }
-    if (hops > MAX_CNAME_HOPS) { out->rcode = SPFK_RC_SERVFAIL; return SPFK_LOOKUP_OK; }
+    if (hops > SPFK_CNAME_CHAIN) { out->rcode = SPFK_RC_SERVFAIL; return SPFK_LOOKUP_OK; }
     name = (char *)cname;
   }
 }

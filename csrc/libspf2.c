@@ -612,6 +612,127 @@ static int run_check(ctx *c, const request *rq, outcome *o) {
   return rc;
 }
 
+/* The request's options from the table in slot 1 (ip and sender are
+ * checked later); *src gets the DNS source, NULL when there is none. */
+static void read_request(lua_State *L, request *rq, spfk_source **src) {
+  rq->receiver = spfk_optstring(L, 1, "receiver", NULL);
+  rq->default_exp = spfk_optstring(L, 1, "default_explanation", NULL);
+  lua_getfield(L, 1, "dns");
+  *src = spfk_tosource(L, -1);
+  lua_pop(L, 1);   /* the options table keeps it alive */
+  rq->max_mech = SPFK_LIMIT_LOOKUPS; rq->max_mx = SPFK_LIMIT_MX; rq->max_ptr = SPFK_LIMIT_PTR;
+  lua_getfield(L, 1, "limits");
+  if (lua_istable(L, -1)) {
+    int t = lua_gettop(L);
+    rq->max_mech = spfk_optlimit(L, t, "lookups", SPFK_LIMIT_LOOKUPS);
+    rq->max_mx = spfk_optlimit(L, t, "mx", SPFK_LIMIT_MX);
+    rq->max_ptr = spfk_optlimit(L, t, "ptr", SPFK_LIMIT_PTR);
+  }
+  lua_pop(L, 1);
+}
+
+/* the IP as libspf2 takes it: text with ':' is IPv6, also ::ffff:a.b.c.d */
+static int request_ip(request *rq, const char *ipstr, size_t iplen) {
+  if (!ipstr || memchr(ipstr, '\0', iplen)) return 0;
+  if (memchr(ipstr, ':', iplen)) { rq->v6 = 1; return spfk_parse_ip6(ipstr, iplen, rq->addr); }
+  return spfk_parse_ip4(ipstr, iplen, rq->addr);
+}
+
+/* The identity: MAIL FROM, or the HELO name when the sender has no domain.
+ * Sets rq->env_from/helo, *identity and *domain; returns NULL, or the
+ * message of a bad-sender error. */
+static const char *request_identity(request *rq, const char *sender, size_t sl, const char *helo,
+                                    size_t hl, const char **identity, const char **domain) {
+  const char *at = NULL, *p;
+  if ((sender && memchr(sender, '\0', sl)) || memchr(helo, '\0', hl))
+    return "sender and helo must not contain NUL bytes";
+  if (sender) for (p = sender + sl; p > sender; p--) if (p[-1] == '@') { at = p - 1; break; }
+  rq->helo = helo;
+  if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
+    if (hl == 0) return "no sender domain and no HELO name to check";
+    *identity = "helo";
+    rq->env_from = "";          /* libspf2 then uses postmaster@helo */
+    *domain = helo;
+  } else {
+    *identity = "mailfrom";
+    rq->env_from = sender;
+    *domain = at ? at + 1 : sender;
+  }
+  return NULL;
+}
+
+/* Runs libspf2 unless the default explanation must be screened (guarded
+ * like any TXT); returns run_check's code (0 when screened). */
+static int screened_run(ctx *c, const request *rq, outcome *o) {
+  if (rq->default_exp && screen_text(rq->default_exp, SCREEN_EXP, c->why, sizeof c->why)) {
+    size_t wl = strlen(c->why);
+    snprintf(c->why + wl, sizeof c->why - wl, " (default_explanation)");
+    c->screened = 1;
+    return 0;
+  }
+  return run_check(c, rq, o);
+}
+
+/* [-0, +2] nil and the error of a deferred source (libspf2 cannot wait) */
+static int push_deferred(lua_State *L, const ctx *c) {
+  char m[400];
+  const char *t = spfk_type_name(c->missing_type);
+  snprintf(m, sizeof m, "the DNS source has no answer yet for %s %s (deferred); "
+           "engine libspf2 needs a source that answers at once (zone or resolver)",
+           c->missing_name, t ? t : "?");
+  lua_pushnil(L);
+  spfk_push_error(L, "unsupported", m, 0);
+  return 2;
+}
+
+/* [-0, +1] the result table with what is known before the verdict:
+ * identity, domain, ip, sender, trace, log */
+static void push_head(lua_State *L, ctx *c, const request *rq, const char *identity,
+                      const char *domain, const char *sender, size_t sl, size_t hl) {
+  char ipbuf[INET6_ADDRSTRLEN];
+  lua_createtable(L, 0, 20);
+  setfs(L, "identity", identity);
+  setfs(L, "domain", domain);
+  inet_ntop(rq->v6 ? AF_INET6 : AF_INET, rq->addr, ipbuf, sizeof ipbuf);
+  setfs(L, "ip", ipbuf);
+  if (identity[0] == 'h') {
+    lua_pushliteral(L, "postmaster@");
+    lua_pushlstring(L, rq->helo, hl);
+    lua_concat(L, 2);
+  } else {
+    lua_pushlstring(L, sender, sl);
+  }
+  lua_setfield(L, -2, "sender");
+  push_trace(L, c);
+  lua_setfield(L, -2, "trace");
+  if (c->log.len && c->log.p) {
+    lua_pushlstring(L, c->log.p, c->log.len);
+    lua_setfield(L, -2, "log");
+  }
+}
+
+/* [-0, +0] libspf2's verdict into the result table on top */
+static void set_outcome(lua_State *L, const outcome *o) {
+  setfs(L, "libspf2_result", o->result);
+  setfs(L, "reason", o->reason);
+  setfs(L, "errcode", o->errcode);
+  setfs(L, "explanation", o->explanation);
+  setfs(L, "smtp_comment", o->smtp_comment);
+  setfs(L, "header_comment", o->header_comment);
+  setfs(L, "libspf2_received_spf", o->received_spf);
+  lua_pushinteger(L, o->lookups);
+  lua_setfield(L, -2, "lookups");
+  lua_pushboolean(L, o->dns_error);
+  lua_setfield(L, -2, "dns_error");
+  push_messages(L, o);
+}
+
+static int push_bad(lua_State *L, const char *code, const char *message) {
+  lua_pushnil(L);
+  spfk_push_error(L, code, message, 0);
+  return 2;
+}
+
 /* core.libspf2_check(opts) -> raw result | nil, err
  * opts (slot 1): ip, sender, helo, dns (source), receiver,
  * default_explanation, limits = { lookups, mx, ptr } (void_lookups: libspf2
@@ -626,137 +747,39 @@ static int l_check(lua_State *L) {
   spfk_source *src;
   spfk_arena *a;
   size_t iplen, sl, hl;
-  const char *ipstr, *sender, *helo, *at = NULL, *domain;
-  const char *identity;
-  char ipbuf[INET6_ADDRSTRLEN];
+  const char *ipstr, *sender, *helo, *identity = NULL, *domain = NULL, *bad;
   int rc;
-
   luaL_checktype(L, 1, LUA_TTABLE);
   memset(&rq, 0, sizeof rq);
   memset(&o, 0, sizeof o);
   ipstr = spfk_optstring(L, 1, "ip", &iplen);
   sender = spfk_optstring(L, 1, "sender", &sl);
   helo = spfk_optstring(L, 1, "helo", &hl);
-  rq.receiver = spfk_optstring(L, 1, "receiver", NULL);
-  rq.default_exp = spfk_optstring(L, 1, "default_explanation", NULL);
-  lua_getfield(L, 1, "dns");
-  src = spfk_tosource(L, -1);
-  lua_pop(L, 1);   /* the options table keeps it alive */
+  read_request(L, &rq, &src);
   if (!src) return luaL_error(L, "spfkit.check: engine libspf2 needs 'dns' (a zone, resolver or cache)");
-  rq.max_mech = 10; rq.max_mx = 10; rq.max_ptr = 10;
-  lua_getfield(L, 1, "limits");
-  if (lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    rq.max_mech = spfk_optlimit(L, t, "lookups", 10);
-    rq.max_mx = spfk_optlimit(L, t, "mx", 10);
-    rq.max_ptr = spfk_optlimit(L, t, "ptr", 10);
-  }
-  lua_pop(L, 1);
-
-  /* the IP as libspf2 takes it: text with ':' is IPv6, also ::ffff:a.b.c.d */
-  if (!ipstr || memchr(ipstr, '\0', iplen) ||
-      !(memchr(ipstr, ':', iplen) ? (rq.v6 = 1, spfk_parse_ip6(ipstr, iplen, rq.addr))
-                                  : spfk_parse_ip4(ipstr, iplen, rq.addr))) {
-    lua_pushnil(L);
-    spfk_push_error(L, "bad-ip", "ip must be an IPv4 or IPv6 address", 0);
-    return 2;
-  }
+  if (!request_ip(&rq, ipstr, iplen)) return push_bad(L, "bad-ip", "ip must be an IPv4 or IPv6 address");
   if (!helo) { helo = ""; hl = 0; }
-  if ((sender && memchr(sender, '\0', sl)) || memchr(helo, '\0', hl)) {
-    lua_pushnil(L);
-    spfk_push_error(L, "bad-sender", "sender and helo must not contain NUL bytes", 0);
-    return 2;
-  }
-  if (sender) { const char *p; for (p = sender + sl; p > sender; p--) if (p[-1] == '@') { at = p - 1; break; } }
-  if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
-    if (hl == 0) {
-      lua_pushnil(L);
-      spfk_push_error(L, "bad-sender", "no sender domain and no HELO name to check", 0);
-      return 2;
-    }
-    identity = "helo";
-    rq.env_from = "";          /* libspf2 then uses postmaster@helo */
-    domain = helo;
-  } else {
-    identity = "mailfrom";
-    rq.env_from = sender;
-    domain = at ? at + 1 : sender;
-  }
-  rq.helo = helo;
-
+  bad = request_identity(&rq, sender, sl, helo, hl, &identity, &domain);
+  if (bad) return push_bad(L, "bad-sender", bad);
   a = spfk_arena_push(L);     /* owns everything below; freed by the GC */
   c = spfk_alloc(a, sizeof *c);
   if (!c) return luaL_error(L, "spfkit: out of memory");
   ctx_init(c, src, a);
-
-  /* guard the default explanation like any TXT */
-  if (rq.default_exp && screen_text(rq.default_exp, SCREEN_EXP, c->why, sizeof c->why)) {
-    size_t wl = strlen(c->why);
-    snprintf(c->why + wl, sizeof c->why - wl, " (default_explanation)");
-    c->screened = 1;
-    rc = 0;
-  } else {
-    rc = run_check(c, &rq, &o);
-  }
-
+  rc = screened_run(c, &rq, &o);
   /* libspf2 is done and freed; now Lua */
   if (c->oom && !c->screened) return luaL_error(L, "spfkit: out of memory");
-  if (c->deferred) {
-    char m[400];
-    snprintf(m, sizeof m, "the DNS source has no answer yet for %s %s (deferred); "
-             "engine libspf2 needs a source that answers at once (zone or resolver)",
-             c->missing_name, spfk_type_name(c->missing_type) ? spfk_type_name(c->missing_type) : "?");
-    lua_pushnil(L);
-    spfk_push_error(L, "unsupported", m, 0);
-    return 2;
-  }
-  lua_createtable(L, 0, 20);
-  lua_pushstring(L, identity);
-  lua_setfield(L, -2, "identity");
-  lua_pushstring(L, domain);
-  lua_setfield(L, -2, "domain");
-  if (rq.v6) inet_ntop(AF_INET6, rq.addr, ipbuf, sizeof ipbuf);
-  else inet_ntop(AF_INET, rq.addr, ipbuf, sizeof ipbuf);
-  lua_pushstring(L, ipbuf);
-  lua_setfield(L, -2, "ip");
-  if (identity[0] == 'h') {
-    lua_pushliteral(L, "postmaster@");
-    lua_pushlstring(L, helo, hl);
-    lua_concat(L, 2);
-  } else {
-    lua_pushlstring(L, sender, sl);
-  }
-  lua_setfield(L, -2, "sender");
-  push_trace(L, c);
-  lua_setfield(L, -2, "trace");
-  if (c->log.len && c->log.p) {
-    lua_pushlstring(L, c->log.p, c->log.len);
-    lua_setfield(L, -2, "log");
-  }
+  if (c->deferred) return push_deferred(L, c);
+  push_head(L, c, &rq, identity, domain, sender, sl, hl);
   if (c->screened) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "screened");
-    lua_pushstring(L, c->why);
-    lua_setfield(L, -2, "screen_reason");
-    return 1;
-  }
-  if (rc < 0 || c->fatal) {
+    setfs(L, "screen_reason", c->why);
+  } else if (rc < 0 || c->fatal) {
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "fatal");
-    return 1;
+  } else {
+    set_outcome(L, &o);
   }
-  setfs(L, "libspf2_result", o.result);
-  setfs(L, "reason", o.reason);
-  setfs(L, "errcode", o.errcode);
-  setfs(L, "explanation", o.explanation);
-  setfs(L, "smtp_comment", o.smtp_comment);
-  setfs(L, "header_comment", o.header_comment);
-  setfs(L, "libspf2_received_spf", o.received_spf);
-  lua_pushinteger(L, o.lookups);
-  lua_setfield(L, -2, "lookups");
-  lua_pushboolean(L, o.dns_error);
-  lua_setfield(L, -2, "dns_error");
-  push_messages(L, &o);
   return 1;
 }
 

@@ -56,7 +56,9 @@ static size_t macro_len(const char *s, size_t n, int *letter, const char **why) 
   }
   *letter = tolower((unsigned char)s[2]);
   i = 3;
-  if (i < n && s[i] == '0') { *why = "macro digit transformer must be nonzero"; return 0; }
+  /* a zero transformer ("%{d0}") is valid syntax (RFC 7208 7.1 ABNF:
+   * transformers = *DIGIT [ "r" ]); it is an error only when expanded
+   * (7.3: the value MUST be nonzero), see spfk_expand */
   while (i < n && isdigit((unsigned char)s[i])) i++;
   if (i < n && (s[i] == 'r' || s[i] == 'R')) i++;
   while (i < n && is_delim((unsigned char)s[i])) i++;

@@ -32,6 +32,14 @@
 #define SPFK_LIMIT_RECORD 450   /* 3.4: a record should fit a 512-byte UDP answer */
 #define SPFK_LIMIT_STRING 255   /* 3.3: one character-string of a TXT record */
 
+/* CNAMEs followed in a row when a static source (spfkit.zone) answers like
+ * a recursive resolver: 11, the default of BIND 9's and Unbound's
+ * max-query-restarts (bin/named/config.c "max-query-restarts 11";
+ * unbound.conf "max-query-restarts: 11"); a 12th CNAME gives SERVFAIL, as
+ * there. Unbound's old hard-coded 8 broke real 9-CNAME chains (NLnetLabs/
+ * unbound#438). Not an RFC 7208 limit, so not in core.LIMITS. */
+#define SPFK_CNAME_CHAIN 11
+
 /* A metatable with this field set to true marks a userdata whose memory
  * starts with a struct spfk_source: any DNS source the engine can use. */
 #define SPFKIT_SOURCE_FIELD "__spfkit_source"

@@ -320,6 +320,7 @@ describe("spfkit.lint", function()
     it("string-too-long on a published string over 255 bytes", function()
       local f = finding(spfkit.lint{ domain = "longstr.example.jp", dns = zone }, "string-too-long")
       assert.are.equal("error", f.severity)
+      assert.matches("at most " .. spfkit.LIMITS.txt_string .. " bytes", f.message.en, 1, true)
       assert.is_nil(finding(spfkit.lint{ domain = "split.example.jp", dns = zone }, "string-too-long"))
     end)
 
@@ -407,6 +408,42 @@ describe("spfkit.lint", function()
       -- a source that raises or fails gives temperror findings, not an error
       local bad = { query = function() error("boom") end }
       assert.is_table(finding(spfkit.lint{ domain = "example.jp", dns = bad }, "dns-temperror"))
+    end)
+  end)
+
+  describe("findings as data (issue 10)", function()
+    it("carry code, severity and params; lang renders message in one language", function()
+      local r = spfkit.lint{ domain = "many.example.jp", dns = zone, lang = "ja" }
+      local f = finding(r, "too-many-lookups")
+      assert.are.same({ 13, spfkit.LIMITS.lookups }, { f.params.lookups, f.params.limit })
+      assert.is_string(f.message)
+      assert.are.equal(require("spfkit.i18n").text("too-many-lookups", "ja", f.params), f.message)
+      local en = finding(spfkit.lint{ domain = "many.example.jp", dns = zone, lang = "en" }, "too-many-lookups")
+      assert.matches("13", en.message, 1, true)
+      assert.has_error(function() spfkit.lint{ record = "v=spf1 -all", lang = "fr" } end)
+    end)
+
+    it("the tree is the spfkit.tree of the record", function()
+      local r = spfkit.lint{ domain = "example.jp", dns = zone }
+      assert.are.equal(r.tree.total_lookups, r.lookups)
+      assert.is_table(r.tree.parsed)
+      assert.are.equal(2, #r.tree.addresses)
+      local nx = spfkit.lint{ domain = "noinc.example.jp", dns = zone }.tree.children[1]
+      assert.are.equal("no-record", nx.error.code)
+    end)
+
+    it("returns nil, err (an error table) for a name that is not a domain", function()
+      local r, err = spfkit.lint{ domain = "exa mple.jp", dns = zone }
+      assert.is_nil(r)
+      assert.are.equal("bad-domain: not a domain name: exa mple.jp", tostring(err))
+    end)
+
+    it("the multiple-records fix is left out when the merged record is over the limit", function()
+      local z = assert(spfkit.zone{ ["m.example"] = {
+        { TXT = "v=spf1 a:a1.example a:a2.example a:a3.example a:a4.example a:a5.example a:a6.example -all" },
+        { TXT = "v=spf1 a:b1.example a:b2.example a:b3.example a:b4.example a:b5.example ~all" } } })
+      local f = finding(spfkit.lint{ domain = "m.example", dns = z }, "multiple-records")
+      assert.is_nil(f.fix)
     end)
   end)
 

@@ -96,4 +96,37 @@ describe("spfkit.expand", function()
     local exp = assert(spfkit.expand(("%{s}"):rep(3000), { ip = "192.0.2.3", sender = sender, exp = true }))
     assert.is_true(#exp <= 4096)
   end)
+
+  describe("a zero transformer %{d0} (issue 10: RFC 7208 7.1 ABNF allows it, 7.3 forbids expanding it)", function()
+    local zone = assert(spfkit.zone{
+      ["mod.example"] = { { TXT = "v=spf1 ip4:192.0.2.1 x-note=%{d0} -all" } },
+      ["late.example"] = { { TXT = "v=spf1 ip4:192.0.2.1 a:%{d0}.example -all" } },
+      ["exp.example"] = { { TXT = "v=spf1 ip4:192.0.2.1 exp=%{d0}.exp.example -all" } },
+      ["any.example"] = { { TXT = "v=spf1 a:%{d0}.example -all" } },
+    })
+
+    local function check(domain, ip)
+      return spfkit.check{ ip = ip, sender = "x@" .. domain, dns = zone }
+    end
+
+    it("parses in an unknown modifier and in a term", function()
+      assert.is_table(spfkit.parse("v=spf1 x-note=%{d0} -all"))
+      assert.is_table(spfkit.parse("v=spf1 a:%{d0}.example.com -all"))
+      assert.is_table(spfkit.parse("v=spf1 exists:%{l01r}.example.com -all"))   -- 01 is one
+    end)
+
+    it("never matters in a modifier never expanded or a term never reached", function()
+      assert.are.equal("pass", check("mod.example", "192.0.2.1").result)
+      assert.are.equal("fail", check("mod.example", "192.0.2.2").result)
+      assert.are.equal("pass", check("late.example", "192.0.2.1").result)
+    end)
+
+    it("is a permerror when a reached term expands it", function()
+      local r = check("late.example", "192.0.2.9")
+      assert.are.equal("permerror", r.result)
+      assert.are.equal("bad-macro", r.problem_code)
+      assert.are.equal("permerror", check("any.example", "192.0.2.1").result)
+      assert.are.equal("bad-macro", select(2, spfkit.expand("%{d00}", ctx)).code)
+    end)
+  end)
 end)

@@ -66,7 +66,6 @@ describe("spfkit.parse", function()
     { "v=spf1 a:mail.example.com:8080", "bad-domain", 8 },
     { "v=spf1 a:%{c}.example.com", "bad-domain", 8 },
     { "v=spf1 a:%{x}.example.com", "bad-domain", 8 },
-    { "v=spf1 a:%{d0}.example.com", "bad-domain", 8 },
     { "v=spf1 a:%(d).example.com", "bad-domain", 8 },
     { "v=spf1 exists:foo%.example.com", "bad-domain", 8 },
     { "v=spf1 redirect=a.example.com redirect=b.example.com", "duplicate-modifier", 31 },

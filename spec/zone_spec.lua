@@ -83,4 +83,40 @@ describe("spfkit.zone", function()
   it("has a useful tostring", function()
     assert.are.equal("spfkit.zone (10 names)", tostring(z))
   end)
+
+  describe("CNAME chains (issue 10)", function()
+    -- c1 -> c2 -> ... -> cN -> end.example, which has the A record
+    local function chain(n)
+      local data = { ["end.example"] = { { A = "192.0.2.1" }, { TXT = "v=spf1 ip4:192.0.2.1 -all" } } }
+      for i = 1, n do
+        data["c" .. i .. ".example"] = { { CNAME = i == n and "end.example" or ("c" .. (i + 1) .. ".example") } }
+      end
+      return assert(spfkit.zone(data))
+    end
+
+    local function a_records(ans)
+      local n = 0
+      for _, r in ipairs(ans.records) do if r.type == "A" then n = n + 1 end end
+      return n
+    end
+
+    it("follows 11 CNAMEs in a row, as BIND and Unbound do by default", function()
+      local ans = chain(11):query("c1.example", "A")
+      assert.are.equal("NOERROR", ans.rcode)
+      assert.are.equal(1, a_records(ans))
+      assert.are.equal(12, #ans.records)       -- the 11 CNAMEs, then the address
+      -- 9 in a row worked before only up to 8 (Unbound's old limit, NLnetLabs/unbound#438)
+      assert.are.equal(1, a_records(chain(9):query("c1.example", "A")))
+    end)
+
+    it("a 12th CNAME is SERVFAIL, and the check a temperror", function()
+      local long = chain(12)
+      local ans = long:query("c1.example", "A")
+      assert.are.equal("SERVFAIL", ans.rcode)
+      assert.are.equal(0, a_records(ans))
+      local r = spfkit.check{ ip = "192.0.2.1", sender = "x@c1.example", dns = long }
+      assert.are.equal("temperror", r.result)
+      assert.are.equal("pass", spfkit.check{ ip = "192.0.2.1", sender = "x@c1.example", dns = chain(11) }.result)
+    end)
+  end)
 end)

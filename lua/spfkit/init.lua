@@ -91,6 +91,7 @@ function spfkit.merge(existing, additions, opts)
 end
 function spfkit.txt(record, opts) return require("spfkit.txt").txt(record, opts) end
 function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
+function spfkit.tree(opts) return require("spfkit.tree").tree(opts) end
 
 --- Diagnose a bounce (or a domain and an IP): what is wrong and the exact
 -- DNS change that fixes it (lua/spfkit/diagnose.lua). Never raises on bad

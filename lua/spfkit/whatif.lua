@@ -9,17 +9,23 @@
 --    r.before.result   --> "softfail"  (now)
 --    r.summary.message.ja
 --
--- Evaluation runs in deferred mode (`spfkit.check{ query = ... }`), so it
--- needs no C beyond the engine and works with any DNS source that has
--- `:query(name, qtype)`.
+-- Evaluation runs the engine in deferred mode (`spfkit.deferred`), so it
+-- works with any DNS source that has `:query(name, qtype)`; each question
+-- is asked of that source once for both evaluations.
 -- @module spfkit.whatif
 
+local core = require "spfkit.core"
+local errors = require "spfkit.errors"
 local i18n = require "spfkit.i18n"
 local options = require "spfkit.options"
+local repair = require "spfkit.repair"
+local source = require "spfkit.tree.source"
+local deferred = require "spfkit.deferred"
+local split = require("spfkit.txt").split
 
 local M = {}
 
-local type, pairs, ipairs, tostring, error, pcall = type, pairs, ipairs, tostring, error, pcall
+local type, pairs, ipairs, tostring, error = type, pairs, ipairs, tostring, error
 local concat = table.concat
 
 local OPTIONS = {
@@ -38,7 +44,61 @@ local function summary(before, after, ip)
   elseif a == "pass" then code = "whatif-fixed"
   elseif b == "pass" then code = "whatif-broken"
   else code = "whatif-changed" end
-  return { code = code, message = i18n.message(code, { ip = ip, before = b, after = a }) }
+  local params = { ip = ip, before = b, after = a }
+  return { code = code, params = params, message = i18n.message(code, params) }
+end
+
+-- The proposed record as TXT character-strings (raises on a bad list).
+local function record_strings(record)
+  if type(record) == "string" then return split(record) end
+  if type(record) ~= "table" then
+    error("spfkit.whatif: option 'record' (the proposed record) is required", 4)
+  end
+  local strings = {}
+  for i, s in ipairs(record) do
+    if type(s) ~= "string" then error("spfkit.whatif: record[" .. i .. "] must be a string", 4) end
+    strings[i] = s
+  end
+  return strings
+end
+
+local function check_args(opts)
+  options.check("spfkit.whatif", opts, OPTIONS)
+  local strings = record_strings(opts.record)
+  local dns = opts.dns
+  require("spfkit.tree.source").check_dns("spfkit.whatif", dns, 3)
+  for k, v in pairs(opts.limits or {}) do
+    if core.LIMITS[k] == nil or type(v) ~= "number" or v < 0 or v % 1 ~= 0 then
+      error("spfkit.whatif: bad limit '" .. tostring(k) .. "'", 3)
+    end
+  end
+  if not opts.sender and not opts.domain then error("spfkit.whatif: give sender= or domain=", 3) end
+  return strings
+end
+
+-- The domain's TXT answer with its SPF records replaced by the proposal
+-- (a failure of the real lookup only loses the non-SPF TXT records).
+local function replaced(real, name, strings)
+  local ans = real:get(name, "TXT")
+  local records = {}
+  for _, r in ipairs(source.records(ans, "TXT")) do
+    if not repair.is_spf(table.concat(source.txt_strings(r))) then records[#records + 1] = r end
+  end
+  records[#records + 1] = { name = name, type = "TXT", ttl = 3600, data = strings }
+  return { rcode = "NOERROR", records = records }
+end
+
+-- The two sources: DNS as it is (NXDOMAIN everywhere without dns), and
+-- DNS with the proposal, asking the first for everything else.
+local function sources(dns, domain, strings)
+  local real = source.new{ dns = dns, query = not dns and function()
+    return { rcode = "NXDOMAIN", records = {} }
+  end or nil }
+  local proposed = source.new{ query = function(name, qtype)
+    if qtype == "TXT" and norm(name) == domain then return replaced(real, name, strings) end
+    return real:get(name, qtype)
+  end }
+  return real, proposed
 end
 
 --- Evaluate SPF as if `domain` published `record`.
@@ -57,64 +117,18 @@ end
 -- @raise on a non-table argument, unknown options, wrong types, or when
 --   neither sender nor domain is given
 function M.whatif(opts)
-  options.check("spfkit.whatif", opts, OPTIONS)
-  local strings
-  if type(opts.record) == "string" then
-    strings = require("spfkit.txt").split(opts.record)
-  elseif type(opts.record) == "table" then
-    strings = {}
-    for i, s in ipairs(opts.record) do
-      if type(s) ~= "string" then error("spfkit.whatif: record[" .. i .. "] must be a string", 2) end
-      strings[i] = s
-    end
-  else
-    error("spfkit.whatif: option 'record' (the proposed record) is required", 2)
-  end
-  local dns = opts.dns
-  if dns ~= nil then
-    local ok, q = pcall(function() return dns.query end)
-    if (type(dns) ~= "table" and type(dns) ~= "userdata") or not ok or type(q) ~= "function" then
-      error("spfkit.whatif: option 'dns' must have a :query(name, qtype) method", 2)
-    end
-  end
+  local strings = check_args(opts)
+  if not opts.ip then return nil, errors.new("bad-ip", "ip is required") end
   local sender, domain = opts.sender, opts.domain
-  if not sender and not domain then error("spfkit.whatif: give sender= or domain=", 2) end
   if not sender then sender = "postmaster@" .. domain end
   if not domain then domain = sender:match("@([^@]*)$") or sender end
   domain = norm(domain)
-
-  local function real(name, qtype)
-    if not dns then return { rcode = "NXDOMAIN", records = {} } end
-    return dns:query(name, qtype)
-  end
-
-  local lint = require "spfkit.lint"
-  local function proposed(name, qtype)
-    if qtype ~= "TXT" or norm(name) ~= domain then return real(name, qtype) end
-    local ans = real(name, qtype)           -- a failure here only loses non-SPF TXT
-    local records = {}
-    if type(ans) == "table" then
-      for _, r in ipairs(ans.records or {}) do
-        local data = r.data
-        local text = type(data) == "table" and concat(data) or tostring(data)
-        if r.type == "TXT" and not lint.is_spf(text) then records[#records + 1] = r end
-      end
-    end
-    records[#records + 1] = { name = name, type = "TXT", ttl = 3600, data = strings }
-    return { rcode = "NOERROR", records = records }
-  end
-
-  local spfkit = require "spfkit"
+  local real, proposed = sources(opts.dns, domain, strings)
   local base = { ip = opts.ip, sender = sender, helo = opts.helo, limits = opts.limits }
-  local function run(query)
-    local o = { query = query }
-    for k, v in pairs(base) do o[k] = v end
-    return spfkit.check(o)
-  end
-  local before, err = run(real)
+  local before, err = deferred.check(base, real)
   if not before then return nil, err end
   local after
-  after, err = run(proposed)
+  after, err = deferred.check(base, proposed)
   if not after then return nil, err end
   after.before = before
   after.changed = before.result ~= after.result

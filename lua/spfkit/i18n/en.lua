@@ -42,7 +42,7 @@ local COMPAT = {
     .. "(\"{term}\"), although RFC 7208 allows it: those receivers treat the record as invalid.",
   ["redirect-with-all"] = "libspf2 (Exim, milters) follows \"{term}\" even though the record has \"all\"; "
     .. "RFC 7208 receivers such as Gmail ignore it, so the two kinds of receivers can give different results.",
-  ["include-limit"] = "libspf2 (Exim, milters) restarts the 10-lookup count inside each include, so those "
+  ["include-limit"] = "libspf2 (Exim, milters) restarts the {limit}-lookup count inside each include, so those "
     .. "receivers may still pass mail that Gmail rejects with permerror ({lookups} lookups).",
   ["void-limit"] = "libspf2 (Exim, milters) has no limit on lookups that find nothing, so those receivers "
     .. "may still evaluate this record while Gmail returns permerror.",
@@ -93,16 +93,17 @@ return {
     .. "keep \"{all}\" and add what the redirect covered as include:, or remove \"{all}\".",
   ["string-too-long"] = function(p)
     if p.published then
-      return "A TXT string of this record is " .. tostring(p.length) .. " bytes long; DNS allows at most 255 bytes "
-        .. "per string. Publish the value as several quoted strings (spfkit.txt shows how)."
+      return "A TXT string of this record is " .. tostring(p.length) .. " bytes long; DNS allows at most "
+        .. tostring(p.limit) .. " bytes per string. Publish the value as several quoted strings (spfkit.txt shows how)."
     end
-    return "The record is " .. tostring(p.length) .. " bytes long; one TXT string holds at most 255 bytes. "
+    return "The record is " .. tostring(p.length) .. " bytes long; one TXT string holds at most "
+      .. tostring(p.limit) .. " bytes. "
       .. "Publish it as several quoted strings in one TXT record (spfkit.txt shows how); "
       .. "some DNS panels split it for you."
   end,
   ["record-too-long"] = function(p)
     local s = "The record is " .. tostring(p.length) .. " bytes long; RFC 7208 recommends keeping SPF records "
-      .. "under 450 bytes so that the DNS answer fits in one UDP packet."
+      .. "under " .. tostring(p.limit) .. " bytes so that the DNS answer fits in one UDP packet."
     if p.over512 then
       s = s .. " Over 512 bytes, receivers without EDNS or TCP fallback cannot read it at all."
     end
@@ -189,7 +190,7 @@ return {
   ["txt-type"] = "Record type: TXT. Do not select the SPF type; receivers read only TXT.",
   ["txt-quotes"] = "Enter the value with plain double quotes (\") at both ends where the panel or zone file "
     .. "expects them; do not paste typographic quotes (“ ”).",
-  ["txt-split"] = "The value is longer than 255 bytes and is split into {count} quoted strings. Enter them all "
+  ["txt-split"] = "The value is longer than {limit} bytes and is split into {count} quoted strings. Enter them all "
     .. "in ONE TXT record; receivers join them without spaces.",
   ["txt-ttl"] = "TTL: {ttl} seconds (60 or more).",
   ["txt-ttl-low"] = "TTL {ttl} is too short; use 60 seconds or more (3600 is usual).",
