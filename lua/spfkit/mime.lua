@@ -57,9 +57,10 @@ end
 -- never looked at).
 -- @tparam string text header block
 -- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
---   `names` lists the lower-case names in order
+--   `names` lists the lower-case names in order (see `values` for every
+--   occurrence of a name)
 function M.headers(text)
-  local vstart, vend, names = {}, {}, {}
+  local vstart, vend, names, starts, ends = {}, {}, {}, {}, {}
   local n, limit = 0, M.LIMITS.headers
   local pos, len = 1, #text
   local cur
@@ -67,7 +68,7 @@ function M.headers(text)
     local e = find(text, "\n", pos, true) or len + 1
     local c = byte(text, pos)
     if c == 32 or c == 9 then
-      if cur then vend[cur] = e - 1 end
+      if cur then ends[cur] = e - 1 end
     elseif e > pos then
       cur = nil
       local _, ne = find(text, "^[!-9;-~]+:", pos)
@@ -75,14 +76,15 @@ function M.headers(text)
         n = n + 1
         if n > limit then break end
         local name = lower(sub(text, pos, ne - 1))
-        names[n] = name
-        if not vstart[name] then
-          local _, ws = find(text, "^[ \t]*", ne + 1)
-          vstart[name], vend[name], cur = ws + 1, e - 1, name
-        end
+        local _, ws = find(text, "^[ \t]*", ne + 1)
+        names[n], starts[n], ends[n], cur = name, ws + 1, e - 1, n
       end
     end
     pos = e + 1
+  end
+  for i = 1, n do
+    local name = names[i]
+    if name and not vstart[name] then vstart[name], vend[name] = starts[i], ends[i] end
   end
   local map = setmetatable({}, { __index = function(t, k)
     local vs = vstart[k]
@@ -91,7 +93,24 @@ function M.headers(text)
     rawset(t, k, v)
     return v
   end })
-  return { map = map, names = names }
+  return { map = map, names = names, text = text, starts = starts, ends = ends }
+end
+
+--- Every value of a header field, in order (at most `max`).
+-- @tparam table hs result of `headers`
+-- @tparam string name lower-case field name
+-- @tparam[opt=100] number max
+-- @treturn table list of unfolded values
+function M.values(hs, name, max)
+  local out = {}
+  max = max or 100
+  for i = 1, #hs.names do
+    if hs.names[i] == name then
+      out[#out + 1] = field_value(hs.text, hs.starts[i], hs.ends[i])
+      if #out >= max then break end
+    end
+  end
+  return out
 end
 
 --- Read a parameter of a structured header value (Content-Type ...).
