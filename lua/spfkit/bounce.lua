@@ -72,6 +72,7 @@ local function inline_header(notice)
   local lines = text.lines(notice, 2000)
   local i = generic.notice_end(lines)
   if i > #lines then return nil end
+  if not match(lines[i], "^[%w%-]+:") then i = i + 1 end -- a marker line
   return header_block(concat(lines, "\n", i, math.min(#lines, i + 200)))
 end
 
@@ -97,7 +98,7 @@ end
 
 --- Words of a bounce's From: local part and Subject: (lower case, plain).
 M.BOUNCE_FROM = { "mailer-daemon", "postmaster", "mail delivery", "mail.delivery", "maildelivery", "mmsc",
-  "ndr", "bounce", "daemon", "mail administrator" }
+  "ndr", "bounce", "daemon", "mail administrator", "post_master" }
 M.BOUNCE_SUBJECT = { "undeliver", "delivery fail", "delivery status", "failure", "returned mail",
   "could not be delivered", "not delivered", "delivery problem", "non remis", "unzustellbar",
   "nicht zustellbar", "error", "rejected", "returned", "配信", "エラー", "不達", "未達", "失敗",
@@ -113,10 +114,18 @@ end
 
 -- Does a message look like a bounce (so that the generic reader's
 -- addresses can be taken for failed recipients)?
-local function looks_bounce(hmap)
+local function looks_bounce(hmap, lines)
   local from = lower(hmap.from or "")
-  return has_any(match(from, "^[^@]*") or from, M.BOUNCE_FROM) or has_any(hmap.subject, M.BOUNCE_SUBJECT)
-    or (hmap["return-path"] and match(hmap["return-path"], "^%s*<%s*>")) ~= nil
+  if has_any(match(from, "^[^@]*") or from, M.BOUNCE_FROM) or has_any(hmap.subject, M.BOUNCE_SUBJECT)
+     or (hmap["return-path"] and match(hmap["return-path"], "^%s*<%s*>")) then
+    return true
+  end
+  -- a notice that quotes an SMTP error reply at the start of a line
+  for i = 1, lines and math.min(#lines, 200) or 0 do
+    local code = text.reply_code(lines[i])
+    if code and code >= 400 then return true end
+  end
+  return false
 end
 
 -- Read the notification text with the MTA readers, then the generic one.
@@ -135,7 +144,7 @@ local function read_notice(notice, hmap, have_dsn, exclude, force)
       end
     end
   end
-  if #recs == 0 and not have_dsn and (force or looks_bounce(hmap)) then
+  if #recs == 0 and not have_dsn and (force or looks_bounce(hmap, lines)) then
     recs = generic.generic(lines, { exclude = exclude })
     if #recs > 0 then mta = mta or "generic" end
   end
@@ -201,7 +210,10 @@ local function collect(top)
       c.orig = header_block(mime.text(e))
     end
   end)
-  if #c.plains == 0 and #c.htmls == 0 and sub(top.ctype, 1, 5) == "text/" then c.plains[1] = top end
+  if #c.plains == 0 and #c.htmls == 0 and (sub(top.ctype, 1, 5) == "text/" or (top.parts and #top.parts == 0)) then
+    -- a text message, or a multipart whose delimiters are missing
+    c.plains[1] = top
+  end
   return c
 end
 

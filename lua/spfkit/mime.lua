@@ -126,7 +126,7 @@ function M.param(value, name)
     if not s then return nil end
     local prev = s > 1 and sub(lv, s - 1, s - 1) or ";"
     local rest = match(lv, "^%s*=%s*", e + 1)
-    if (prev == ";" or prev == " " or prev == "\t") and rest then
+    if (prev == ";" or prev == " " or prev == "\t" or prev == "\n") and rest then
       local vs = e + 1 + #rest
       if sub(value, vs, vs) == '"' then
         local q = find(value, '"', vs + 1, true)
@@ -238,7 +238,8 @@ parse_range = function(src, i, j, depth, state)
     return e
   end
   if sub(ctype, 1, 10) == "multipart/" then
-    local boundary = M.param(ct, "boundary")
+    -- a boundary parameter left unindented on the next line still counts
+    local boundary = M.param(ct, "boundary") or M.param(headers.text, "boundary")
     if boundary and boundary ~= "" then
       local s2, b2, e2 = M.raw_range(e)
       e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)

@@ -15,7 +15,7 @@ local find, lower = string.find, string.lower
 --- Name an SMTP command from a phrase (see `spfkit.bounce.readers.util.command`).
 M.command = util.command
 
-for _, family in ipairs({ "unix", "transcript", "webmail", "microsoft", "japan", "generic" }) do
+for _, family in ipairs({ "unix", "transcript", "webmail", "microsoft", "japan", "json", "generic" }) do
   for name, fn in pairs(require("spfkit.bounce.readers." .. family)) do M[name] = fn end
 end
 
@@ -46,6 +46,8 @@ M.SIGNATURES = {
   { "kddi", function(t, h) local f = lower(h.from or "")
       return find(f, "dion.ne.jp", 1, true) or find(f, "auone-net.jp", 1, true)
         or find(t, "Could not be delivered to:", 1, true) end, "kddi" },
+  { "amazonses", function(t) return find(t, '"notificationType', 1, true) or find(t, '\\"notificationType', 1, true)
+      end, "ses" },
   { "dovecot", function(t) return find(t, "was automatically rejected:", 1, true) end, "rejected" },
 }
 

@@ -61,8 +61,8 @@ end
 --- Words (lower case, plain) of lines that name the sender or give a contact
 -- address: addresses on such lines are never the failed recipient.
 M.NOT_RCPT_WORDS = { "mail from", "from:", "sender", "reply-to", "envelope-from", "return-path",
-  "contact", "please", "message-id", "references", "in-reply-to", "msgid", "write to", "send mail", "送信者", "差出人", "absender", "expéditeur",
-  "remitente", "mittente", "отправител" }
+  "contact", "please", "message-id", "references", "in-reply-to", "msgid", "write to", "send mail",
+  "送信者", "差出人", "absender", "expéditeur", "remitente", "mittente", "отправител" }
 
 --- Phrases of a short line that starts the returned message (lower case).
 M.RETURNED_MARKS = { "original message", "returned message", "original headers", "header of the original",
@@ -70,10 +70,12 @@ M.RETURNED_MARKS = { "original message", "returned message", "original headers",
   "included is a copy", "message header follows", "元のメッセージ", "元メッセージ", "原文",
   "ursprüngliche nachricht", "message d'origine", "message original", "mensaje original" }
 
---- Header names that start a block of the returned message's header.
-M.HEADER_NAMES = { received = true, ["return-path"] = true, ["message-id"] = true, ["mime-version"] = true,
-  ["dkim-signature"] = true, ["content-type"] = true, date = true, from = true, to = true, subject = true,
-  ["delivered-to"] = true, ["x-mailer"] = true, ["reply-to"] = true }
+--- Header names that start a block of the returned message's header: 2
+-- = two header lines in a row are enough, 3 = it takes three (the
+-- notice itself may list From/To/Subject/Date of the message).
+M.HEADER_NAMES = { received = 2, ["return-path"] = 2, ["message-id"] = 2, ["mime-version"] = 2,
+  ["dkim-signature"] = 2, ["delivered-to"] = 2, ["content-type"] = 3, date = 3, from = 3, to = 3,
+  subject = 3, ["reply-to"] = 3 }
 
 local function header_name(l)
   local n = match(l, "^([%a][%w%-]*):")
@@ -82,9 +84,13 @@ end
 
 local function header_run(lines, i)
   local n = header_name(lines[i])
-  if not n or not (M.HEADER_NAMES[n] or sub(n, 1, 2) == "x-") then return false end
-  local nxt = lines[i + 1] or ""
-  return header_name(nxt) ~= nil or find(nxt, "^[ \t]+%S") ~= nil
+  local need = n and (M.HEADER_NAMES[n] or (sub(n, 1, 2) == "x-" and 2))
+  if not need then return false end
+  for k = i + 1, i + need - 1 do
+    local nxt = lines[k] or ""
+    if not (header_name(nxt) or find(nxt, "^[ \t]+%S")) then return false end
+  end
+  return true
 end
 
 local function returned_mark(l)
