@@ -7,6 +7,7 @@ local text = require "spfkit.bounce.text"
 local reason = require "spfkit.bounce.reason"
 local auth = require "spfkit.bounce.auth"
 local receiver = require "spfkit.bounce.receiver"
+local generic = require "spfkit.bounce.readers.generic"
 
 local M = {}
 
@@ -102,9 +103,10 @@ function M.finish(r, ctx)
   local st = r.status
   local tst = diag and text.find_status(diag)
   if not tst and r.diag_alt then tst = text.find_status(r.diag_alt) end
-  if (not st or text.generic_status(st)) and tst then st = tst end
+  if tst and (not st or text.generic_status(st) or (sub(st, 1, 1) == sub(tst, 1, 1) and not text.generic_status(tst))) then st = tst end
   local in_mail = st
   e.reply_code = text.reply_code(diag) or (r.diag_alt and text.reply_code(r.diag_alt)) or r.reply_code
+    or (diag and generic.reply_in(diag))
   if st and e.reply_code and sub(st, 1, 1) ~= sub(tostring(e.reply_code), 1, 1) and not r.status then
     st = nil; in_mail = nil
   end

@@ -176,18 +176,33 @@ local function addr_lines(lines, last, exclude)
   return found
 end
 
--- Words of a recipient's block when no reply is quoted: the rest of its
--- line and the next few lines.
+-- Words of a recipient's block when no reply is quoted: its own line
+-- without the address, and the next few lines.
 local function block_words(lines, i, last, addr)
   local own = lines[i]
   local p = find(lower(own), addr, 1, true)
-  local rest = p and sub(own, p + #addr) or own
+  if p then own = sub(own, 1, p - 1) .. " " .. sub(own, p + #addr) end
+  own = gsub(own, "[<>%[%]\"]", " ")
   local buf = {}
-  if find(rest, "%a") then buf[1] = trim(gsub(rest, "^[>%]%s:]+", "")) end
+  if find(own, "%a%a") then buf[1] = trim(own) end
   for j = i + 1, math.min(last, i + 6) do
-    if nonblank(lines[j]) then buf[#buf + 1] = trim(lines[j]) end
+    if nonblank(lines[j]) and not find(lines[j], "^%s*[%-=_*]+%s*$") then buf[#buf + 1] = trim(lines[j]) end
   end
   return concat(buf, " ")
+end
+
+--- Words (lower case, plain) of a notice that say delivery is only delayed.
+M.DELAY_WORDS = { "temporar", "delayed", "will retry", "will be retried", "not yet been delivered",
+  "still trying", "warning:", "遅延", "verzögert", "retardé" }
+
+local function action_of(lines, last)
+  for i = 1, math.min(last, 60) do
+    local l = lower(lines[i])
+    for k = 1, #M.DELAY_WORDS do
+      if find(l, M.DELAY_WORDS[k], 1, true) then return "delayed" end
+    end
+  end
+  return "failed"
 end
 
 local function first_reply(lines, last)
@@ -198,7 +213,7 @@ local function first_reply(lines, last)
 end
 
 local function read_block(lines, i, last, addr, global, gcode)
-  local r = { recipient = addr }
+  local r = { recipient = addr, action = "failed" }
   for j = i, math.min(last, i + MAXBLOCK) do
     if is_reply_line(lines[j]) then
       r.diagnostic, r.reply_code = reply_from(lines, j, last)
@@ -231,6 +246,11 @@ function M.generic(lines, ctx)
     local stop = found[k + 1] and found[k + 1].line - 1 or last
     if stop < found[k].line then stop = found[k].line end
     recs[#recs + 1] = read_block(lines, found[k].line, stop, found[k].addr, global, gcode)
+  end
+  local action = action_of(lines, last)
+  for k = 1, #recs do
+    local c = recs[k].reply_code
+    recs[k].action = c and (c >= 500 and "failed" or "delayed") or action
   end
   if #recs == 0 and global then recs[1] = { global = true, diagnostic = global, reply_code = gcode } end
   return recs
