@@ -450,15 +450,18 @@ local function strip_leading(s)
   return sub(s, i)
 end
 
+-- The first header field of a message (a pasted "<rcpt>: host ..." is not).
+local HEADER_START = "^[%a][%w%-_%.]*:"
+
 local function parse_all(raw)
   if raw == "" then return nil, err("empty", "empty input") end
   local s = strip_leading(mime.normalize(raw))
   if s == "" then return nil, err("empty", "empty input") end
   local msgs = split_mbox(s)
-  if not msgs[1] or not match(msgs[1], "^[!-9;-~]+:") then return parse_pasted(s) end
+  if not msgs[1] or not match(msgs[1], HEADER_START) then return parse_pasted(s) end
   local out = {}
   for i = 1, #msgs do
-    if match(msgs[i], "^[!-9;-~]+:") then
+    if match(msgs[i], HEADER_START) then
       local list = parse_message(mime.parse(msgs[i]), 0)
       for k = 1, #list do out[#out + 1] = list[k] end
     end

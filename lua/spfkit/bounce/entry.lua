@@ -103,7 +103,9 @@ function M.finish(r, ctx)
   local st = r.status
   local tst = diag and text.find_status(diag)
   if not tst and r.diag_alt then tst = text.find_status(r.diag_alt) end
-  if tst and (not st or text.generic_status(st) or (sub(st, 1, 1) == sub(tst, 1, 1) and not text.generic_status(tst))) then st = tst end
+  -- (or the server's own, more specific code of the same class)
+  local same_class = st and tst and sub(st, 1, 1) == sub(tst, 1, 1) and not text.generic_status(tst)
+  if tst and (not st or text.generic_status(st) or same_class) then st = tst end
   local in_mail = st
   e.reply_code = text.reply_code(diag) or (r.diag_alt and text.reply_code(r.diag_alt)) or r.reply_code
     or (diag and generic.reply_in(diag))

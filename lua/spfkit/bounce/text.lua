@@ -71,13 +71,17 @@ function M.clean_reply(s)
   s = gsub(s, "^#", "")
   local code, st, rest = match(s, "^([245]%d%d)[%- ](%d%.%d%d?%d?%.%d%d?%d?)%s+(.*)$")
   if code then
-    -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550" stutter
+    -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550"
+    -- stutter, also a "550-5.7.26" glued to the previous line's last word
+    rest = gsub(rest, code .. "%-" .. esc(st), " ")
+    rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
     rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
     rest = gsub(rest, "^" .. code .. "%s+", "")
     return M.fold(code .. " " .. st .. " " .. rest)
   end
   code, rest = match(s, "^([245]%d%d)[%- ]%s*(.*)$")
   if code then
+    rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
     rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
     rest = gsub(rest, "^" .. code .. "%s+", "")
     return M.fold(code .. " " .. rest)

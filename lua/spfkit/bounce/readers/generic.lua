@@ -141,7 +141,7 @@ local function reply_from(lines, i, last)
   local code, pos = M.reply_in(lines[i])
   local buf = { trim(pos and sub(lines[i], pos) or lines[i]) }
   local j = i + 1
-  while j <= last and #buf < 8 do
+  while j <= last and #buf < 24 do
     local x = lines[j]
     if not nonblank(x) or header_name(x) then break end
     local c2 = M.reply_in(x)

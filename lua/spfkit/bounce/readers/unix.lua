@@ -25,7 +25,10 @@ function M.postfix(lines)
     if addr and (sub(rest, 1, 1) == ":" or find(rest, "^%(expanded from")) then
       local buf
       -- continuation lines are indented by Postfix, but not once pasted
-      buf, i = block_lines(lines, i + 1, function(x) return nonblank(x) and not find(x, "^<[^>%s]+>") end)
+      -- (a line of spaces inside the reply is kept: an MTA stripped its "550-" there)
+      buf, i = block_lines(lines, i + 1, function(x)
+        return (nonblank(x) and not find(x, "^<[^>%s]+>")) or find(x, "^[ \t]+$") ~= nil
+      end)
       local block = fold(rest .. " " .. concat(buf, " "))
       local expanded = match(block, "^%(expanded from <?([^>)%s]+)>?%)")
       block = gsub(block, "^%(expanded from [^)]*%)%s*", "")
