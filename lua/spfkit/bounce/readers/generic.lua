@@ -146,7 +146,7 @@ local function reply_from(lines, i, last)
     if not nonblank(x) or header_name(x) then break end
     local c2 = M.reply_in(x)
     if not (indented(x) or (code and c2 == code)) then break end
-    buf[#buf + 1] = trim(x)
+    buf[#buf + 1] = trim(gsub(x, "^[%s<>]*", ""))
     j = j + 1
   end
   return concat(buf, " "), code
