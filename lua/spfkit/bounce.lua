@@ -152,6 +152,7 @@ local function read_notice(notice, hmap, have_dsn, exclude, force)
 end
 
 local function merge_into(d, h)
+  if d.recipient == nil then d.recipient = h.recipient end
   for _, k in ipairs({ "remote_mta", "remote_ip", "command", "action", "original_recipient" }) do
     if d[k] == nil then d[k] = h[k] end
   end

@@ -110,6 +110,8 @@ function M.address(v)
   end
   if not a then return nil end
   a = gsub(a, "^mailto:", "")
+  a = gsub(a, "^@[^:@]+:", "")          -- source route "@relay:user@domain"
+  a = gsub(a, '^"([^"@]*)"@', "%1@")    -- quoted local part
   a = gsub(a, "[%.]+$", "")
   if a == "" then return nil end
   return lower(a)

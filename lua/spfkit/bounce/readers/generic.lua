@@ -163,7 +163,7 @@ local function addr_lines(lines, last, exclude)
         if find(ll, M.NOT_RCPT_WORDS[k], 1, true) then skip = true; break end
       end
       if not skip then
-        for a in gmatch(l, util.ADDR) do
+        for a in gmatch(l, "([^%s<>()\"',;:%[%]]+@[%w%-%.]+)") do
           a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))
           if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] and not seen[a] then
             seen[a] = true
@@ -239,8 +239,13 @@ end
 function M.generic(lines, ctx)
   local exclude = ctx and ctx.exclude or {}
   local last = M.notice_end(lines) - 1
-  local global, gcode = first_reply(lines, last)
   local found = addr_lines(lines, last, exclude)
+  if #found == 0 then
+    -- the "returned message" was a header-like list in the notice itself
+    last = math.min(#lines, 400)
+    found = addr_lines(lines, last, exclude)
+  end
+  local global, gcode = first_reply(lines, last)
   local recs = {}
   for k = 1, #found do
     local stop = found[k + 1] and found[k + 1].line - 1 or last
