@@ -129,7 +129,7 @@ local function looks_bounce(hmap, lines)
 end
 
 -- Read the notification text with the MTA readers, then the generic one.
-local function read_notice(notice, hmap, have_dsn, exclude, force)
+local function read_notice(notice, hmap, have_dsn, exclude, force, no_generic)
   local lines = text.lines(notice)
   local mta, reader = scan.identify(notice, hmap)
   local recs, extra = {}, nil
@@ -144,7 +144,7 @@ local function read_notice(notice, hmap, have_dsn, exclude, force)
       end
     end
   end
-  if #recs == 0 and not have_dsn and (force or looks_bounce(hmap, lines)) then
+  if #recs == 0 and not have_dsn and not no_generic and (force or looks_bounce(hmap, lines)) then
     recs = generic.generic(lines, { exclude = exclude })
     if #recs > 0 then mta = mta or "generic" end
   end
@@ -178,13 +178,18 @@ local function is_autoreply(hmap)
   if hmap["x-autoreply"] or hmap["x-autorespond"] or hmap["x-autoresponder"] then return true end
   local prec = lower(hmap.precedence or "")
   if prec == "auto_reply" then return true end
+  local from = lower(match(hmap.from or "", "^[^@]*") or "")
+  if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) and not has_any(from, M.BOUNCE_FROM) then
+    return true -- RFC 3834 section 5
+  end
   if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) then
     if find(subj, "out of office", 1, true) or find(subj, "auto", 1, true) or find(subj, "vacation", 1, true)
        or find(subj, "away", 1, true) or find(subj, "自動", 1, true) or find(subj, "不在", 1, true) then
       return true
     end
   end
-  if find(subj, "^auto:") or find(subj, "^automatic reply", 1) or find(subj, "out of office", 1, true)
+  if find(subj, "^auto:") or find(subj, "^automatic reply", 1) or find(subj, "^auto[%- ]?repl")
+     or find(subj, "^auto[%- ]?respon") or find(subj, "out of office", 1, true)
      or find(subj, "自動応答", 1, true) or find(subj, "自動返信", 1, true) or find(subj, "不在", 1, true) then
     return true
   end
@@ -380,7 +385,8 @@ parse_message = function(top, level)
   local original = entry.original(c.orig and c.orig.map)
   local exclude = exclusions(hmap, original)
   local quoted = count_quoted(notice) >= 5
-  local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0 or quoted, exclude)
+  -- an RFC 3834 auto-reply is not read for recipients by the generic reader
+  local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0 or quoted, exclude, false, is_autoreply(hmap))
   local ctx = context(top, c, msgf, notice, sender)
   if #hrecs == 0 and #drecs == 0 and quoted then
     mta, hrecs, sender = read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
