@@ -11,8 +11,9 @@ local mime = require "spfkit.mime"
 local text = require "spfkit.bounce.text"
 local dsn = require "spfkit.bounce.dsn"
 local scan = require "spfkit.bounce.scan"
-local reason = require "spfkit.bounce.reason"
-local auth = require "spfkit.bounce.auth"
+local entry = require "spfkit.bounce.entry"
+local generic = require "spfkit.bounce.readers.generic"
+local errors = require "spfkit.errors"
 
 local M = {}
 
@@ -38,7 +39,7 @@ local MARKERS = {
 }
 
 local function err(code, message)
-  return { code = code, message = message }
+  return errors.new(code, message)
 end
 
 -- Cut a plain-text notice where the returned message starts.
@@ -62,32 +63,17 @@ local function header_block(t)
   if not match(h, "^[!-9;-~]+:") then return nil end
   local hs = mime.headers(h)
   if not (hs.map.from or hs.map.to or hs.map.subject or hs.map["message-id"]) then return nil end
-  return hs.map
+  return hs
 end
 
-local function original_from(map)
-  if not map then return nil end
-  local o = {
-    from = map.from and mime.decode_words(map.from),
-    to = map.to and mime.decode_words(map.to),
-    subject = map.subject and mime.decode_words(map.subject),
-    message_id = map["message-id"] and (match(map["message-id"], "<([^>]+)>") or text.trim(map["message-id"])),
-    date = map.date,
-    return_path = map["return-path"] and text.address(map["return-path"]),
-    -- evidence of mailing lists and forwarding (spfkit.diagnose)
-    list_id = map["list-id"] and text.trim(mime.decode_words(map["list-id"])),
-    list_post = map["list-post"] and text.trim(map["list-post"]),
-    ml_name = map["x-ml-name"] and text.trim(mime.decode_words(map["x-ml-name"])),
-    mailman = map["x-mailman-version"] and text.trim(map["x-mailman-version"]),
-    precedence = map.precedence and lower(text.trim(map.precedence)),
-    delivered_to = map["delivered-to"] and text.address(map["delivered-to"]),
-    forwarded_to = map["x-forwarded-to"] and text.address(map["x-forwarded-to"]),
-    resent_from = map["resent-from"] and text.address(map["resent-from"]),
-    arc = map["arc-seal"] and true or nil,
-    dkim_signature = map["dkim-signature"] and match(";" .. map["dkim-signature"], "[%s;]d%s*=%s*([%w%.%-_]+)") or nil,
-  }
-  if next(o) == nil then return nil end
-  return o
+-- The returned message's header inside a plain-text notice that has no
+-- marker line: the first run of header fields (see readers.generic).
+local function inline_header(notice)
+  local lines = text.lines(notice, 2000)
+  local i = generic.notice_end(lines)
+  if i > #lines then return nil end
+  if not match(lines[i], "^[%w%-]+:") then i = i + 1 end -- a marker line
+  return header_block(concat(lines, "\n", i, math.min(#lines, i + 200)))
 end
 
 local function unquote(t)
@@ -110,8 +96,40 @@ local function count_quoted(t)
   return n
 end
 
--- Read the notification text with the MTA readers.
-local function read_notice(notice, hmap, have_dsn)
+--- Words of a bounce's From: local part and Subject: (lower case, plain).
+M.BOUNCE_FROM = { "mailer-daemon", "postmaster", "mail delivery", "mail.delivery", "maildelivery", "mmsc",
+  "ndr", "bounce", "daemon", "mail administrator", "post_master" }
+M.BOUNCE_SUBJECT = { "undeliver", "delivery fail", "delivery status", "failure", "returned mail",
+  "could not be delivered", "not delivered", "delivery problem", "non remis", "unzustellbar",
+  "nicht zustellbar", "error", "rejected", "returned", "配信", "エラー", "不達", "未達", "失敗",
+  "échec", "no entregado", "non recapitato", "недостав", "not member", "delayed" }
+
+local function has_any(s, words)
+  s = lower(s or "")
+  for i = 1, #words do
+    if find(s, words[i], 1, true) then return true end
+  end
+  return false
+end
+
+-- Does a message look like a bounce (so that the generic reader's
+-- addresses can be taken for failed recipients)?
+local function looks_bounce(hmap, lines)
+  local from = lower(hmap.from or "")
+  if has_any(match(from, "^[^@]*") or from, M.BOUNCE_FROM) or has_any(hmap.subject, M.BOUNCE_SUBJECT)
+     or (hmap["return-path"] and match(hmap["return-path"], "^%s*<%s*>")) then
+    return true
+  end
+  -- a notice that quotes an SMTP error reply at the start of a line
+  for i = 1, lines and math.min(#lines, 200) or 0 do
+    local code = text.reply_code(lines[i])
+    if code and code >= 400 then return true end
+  end
+  return false
+end
+
+-- Read the notification text with the MTA readers, then the generic one.
+local function read_notice(notice, hmap, have_dsn, exclude, force, no_generic)
   local lines = text.lines(notice)
   local mta, reader = scan.identify(notice, hmap)
   local recs, extra = {}, nil
@@ -126,10 +144,15 @@ local function read_notice(notice, hmap, have_dsn)
       end
     end
   end
+  if #recs == 0 and not have_dsn and not no_generic and (force or looks_bounce(hmap, lines)) then
+    recs = generic.generic(lines, { exclude = exclude })
+    if #recs > 0 then mta = mta or "generic" end
+  end
   return mta, recs, extra, lines
 end
 
 local function merge_into(d, h)
+  if d.recipient == nil then d.recipient = h.recipient end
   for _, k in ipairs({ "remote_mta", "remote_ip", "command", "action", "original_recipient" }) do
     if d[k] == nil then d[k] = h[k] end
   end
@@ -155,250 +178,237 @@ local function is_autoreply(hmap)
   if hmap["x-autoreply"] or hmap["x-autorespond"] or hmap["x-autoresponder"] then return true end
   local prec = lower(hmap.precedence or "")
   if prec == "auto_reply" then return true end
+  local from = lower(match(hmap.from or "", "^[^@]*") or "")
+  if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) and not has_any(from, M.BOUNCE_FROM) then
+    return true -- RFC 3834 section 5
+  end
   if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) then
     if find(subj, "out of office", 1, true) or find(subj, "auto", 1, true) or find(subj, "vacation", 1, true)
        or find(subj, "away", 1, true) or find(subj, "自動", 1, true) or find(subj, "不在", 1, true) then
       return true
     end
   end
-  if find(subj, "^auto:") or find(subj, "^automatic reply", 1) or find(subj, "out of office", 1, true)
+  if find(subj, "^auto:") or find(subj, "^automatic reply", 1) or find(subj, "^auto[%- ]?repl")
+     or find(subj, "^auto[%- ]?respon") or find(subj, "out of office", 1, true)
      or find(subj, "自動応答", 1, true) or find(subj, "自動返信", 1, true) or find(subj, "不在", 1, true) then
     return true
   end
   return false
 end
 
-local function finish(r, ctx)
-  local e = {}
-  e.recipient = r.recipient
-  -- the address the message was sent to before an alias/forward expanded it
-  local orcpt = r.original_recipient and lower(r.original_recipient)
-  if orcpt and orcpt ~= r.recipient then e.original_recipient = orcpt end
-  local diag = r.diagnostic and text.clean_reply(r.diagnostic) or nil
-  if diag == "" then diag = nil end
-  e.diagnostic = diag
-  e.command = r.command
-  e.remote_mta = r.remote_mta
-  e.remote_ip = r.remote_ip
-  -- status: the DSN's unless generic, then a more specific one from the text
-  local st = r.status
-  local tst = diag and text.find_status(diag)
-  if not tst and r.diag_alt then tst = text.find_status(r.diag_alt) end
-  if (not st or text.generic_status(st)) and tst then st = tst end
-  local in_mail = st
-  e.reply_code = text.reply_code(diag) or (r.diag_alt and text.reply_code(r.diag_alt))
-  if st and e.reply_code and sub(st, 1, 1) ~= sub(tostring(e.reply_code), 1, 1) and not r.status then
-    st = nil; in_mail = nil
-  end
-  e.action = r.action
-  if not e.action then
-    local c = st and sub(st, 1, 1) or (e.reply_code and sub(tostring(e.reply_code), 1, 1))
-    e.action = c == "2" and "delivered" or c == "4" and "delayed" or c == "5" and "failed" or nil
-  end
-  if not st then
-    local c = e.reply_code and sub(tostring(e.reply_code), 1, 1)
-      or (e.action == "failed" and "5") or (e.action == "delayed" and "4") or (e.action == "delivered" and "2")
-    if c == "2" or c == "4" or c == "5" then st = c .. ".0.0" end
-  end
-  e.status = st
-  e.auth = auth.extract(diag) or (r.diag_alt and auth.extract(r.diag_alt)) or nil
-  e.reason, e.reason_from = reason.classify({
-    reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
-    command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
-  })
-  if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
-    e.action = "delivered"
-  end
-  e.mta = ctx.mta
-  e.reporting_mta = ctx.reporting_mta
-  e.sender = ctx.sender
-  e.original = ctx.original
-  return e
-end
-
--- ARF (RFC 5965) feedback report.
-local function arf_entry(fb, ctx, notice)
-  local f = mime.headers(mime.text(fb) .. "\n").map
-  local o = ctx.original or {}
-  local rcpt = text.address(f["original-rcpt-to"]) or text.address(o.to)
-  local e = {
-    recipient = rcpt, action = nil, reason = "feedback", mta = "arf",
-    feedback_type = f["feedback-type"] and lower(f["feedback-type"]),
-    remote_ip = text.ip(f["source-ip"]), reporting_mta = ctx.reporting_mta,
-    sender = text.address(f["original-mail-from"]) or ctx.sender, original = ctx.original,
-  }
-  if e.feedback_type == "auth-failure" or f["auth-failure"] or f["reported-domain"] then
-    local a = { kind = "arf" }
-    a.ip = notice and text.ip(match(notice, "[Rr]eceived from IP%s+([%x:%.]+)")) or e.remote_ip
-    a.domain = text.domain(f["reported-domain"] and match(f["reported-domain"], "^[^;%s]+"))
-    local ar = lower(f["authentication-results"] or "")
-    a.spf = match(ar, "spf=(%a+)")
-    a.dkim = match(ar, "dkim=(%a+)")
-    a.dmarc = match(ar, "dmarc=(%a+)")
-    e.auth = a
-  end
-  e.diagnostic = notice and text.fold(sub(notice, 1, 2000)) or nil
-  return e
-end
-
-local function parse_message(s, level)
-  level = level or 0
-  local top = mime.parse(s)
-  local hmap = top.headers.map
-  local plains, htmls, dsns, feedback, orig_map = {}, {}, {}, nil, nil
-  local attached = {}
+-- The parts of a message that the readers look at.
+local function collect(top)
+  local c = { plains = {}, htmls = {}, dsns = {}, attached = {} }
   mime.walk(top, function(e, inside)
     if inside then return end
     local ct = e.ctype
-    if ct == "text/plain" and not e.parts and e ~= top or (ct == "text/plain" and e == top) then
+    if ct == "text/plain" and (not e.parts or e == top) then
       local disp = lower(e.headers.map["content-disposition"] or "")
-      if not find(disp, "attachment", 1, true) or e == top then plains[#plains + 1] = e end
-    elseif ct == "text/html" then htmls[#htmls + 1] = e
-    elseif ct == "message/delivery-status" or ct == "message/global-delivery-status" then dsns[#dsns + 1] = e
-    elseif ct == "message/feedback-report" then feedback = feedback or e
+      if not find(disp, "attachment", 1, true) or e == top then c.plains[#c.plains + 1] = e end
+    elseif ct == "text/html" then c.htmls[#c.htmls + 1] = e
+    elseif ct == "message/delivery-status" or ct == "message/global-delivery-status" then c.dsns[#c.dsns + 1] = e
+    elseif ct == "message/feedback-report" then c.feedback = c.feedback or e
     elseif (ct == "message/rfc822" or ct == "message/global") and e.message then
-      attached[#attached + 1] = e
-      orig_map = orig_map or e.message.headers.map
+      c.attached[#c.attached + 1] = e
+      c.orig = c.orig or e.message.headers
     elseif (ct == "text/rfc822-headers" or ct == "message/rfc822-headers" or ct == "message/global-headers")
-        and not orig_map then
-      orig_map = header_block(mime.text(e))
+        and not c.orig then
+      c.orig = header_block(mime.text(e))
     end
   end)
-  if #plains == 0 and #htmls == 0 and sub(top.ctype, 1, 5) == "text/" then plains[1] = top end
+  if #c.plains == 0 and #c.htmls == 0 and (sub(top.ctype, 1, 5) == "text/" or (top.parts and #top.parts == 0)) then
+    -- a text message, or a multipart whose delimiters are missing
+    c.plains[1] = top
+  end
+  return c
+end
 
+local function html_text(h)
+  h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
+  h = gsub(h, "</?[Pp]>", "\n")
+  h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
+  h = gsub(h, "<[^<>]*>", "")
+  h = gsub(h, "&#39;", "'")
+  h = gsub(h, "&quot;", "\"")
+  h = gsub(h, "&lt;", "<")
+  h = gsub(h, "&gt;", ">")
+  h = gsub(h, "&nbsp;", " ")
+  return (gsub(h, "&amp;", "&"))
+end
+
+-- The notification text: the plain parts (else the HTML ones), capped.
+local function notice_of(c)
   local texts = {}
-  for i = 1, #plains do texts[#texts + 1] = mime.text(plains[i]) end
+  for i = 1, #c.plains do texts[#texts + 1] = mime.text(c.plains[i]) end
   if #texts == 0 then
-    for i = 1, #htmls do
-      local h = sub(mime.text(htmls[i]), 1, M.MAX_NOTICE)
-      h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
-      h = gsub(h, "</?[Pp]>", "\n")
-      h = gsub(h, "<[^<>]*>", "")
-      h = gsub(h, "&#39;", "'")
-      h = gsub(h, "&quot;", "\"")
-      h = gsub(h, "&lt;", "<")
-      h = gsub(h, "&gt;", ">")
-      h = gsub(h, "&amp;", "&")
-      texts[#texts + 1] = h
-    end
+    for i = 1, #c.htmls do texts[#texts + 1] = html_text(sub(mime.text(c.htmls[i]), 1, M.MAX_NOTICE)) end
   end
   local notice = concat(texts, "\n\n")
   if #notice > M.MAX_NOTICE then notice = sub(notice, 1, M.MAX_NOTICE) end
   local tail
   notice, tail = cut_notice("\n" .. notice)
-  notice = sub(notice, 2)
-  if not orig_map then orig_map = header_block(tail) end
+  return sub(notice, 2), tail
+end
 
-  local ctx = { original = original_from(orig_map) }
-  local msgf, drecs = {}, {}
-  for i = 1, #dsns do
-    local m, r = dsn.parse(mime.text(dsns[i]))
-    for k, v in pairs(m) do if msgf[k] == nil then msgf[k] = v end end
-    for k = 1, #r do drecs[#drecs + 1] = r[k] end
+local function add_dsn(msgf, drecs, s)
+  local m, r = dsn.parse(s)
+  for k, v in pairs(m) do if msgf[k] == nil then msgf[k] = v end end
+  for k = 1, #r do drecs[#drecs + 1] = r[k] end
+end
+
+-- Addresses that are never the failed recipient: the bounce's own From,
+-- To, Return-Path and the returned message's sender.
+local function exclusions(hmap, original)
+  local ex = {}
+  for _, v in ipairs({ hmap.from, hmap.to, hmap["return-path"], hmap["reply-to"], hmap["delivered-to"],
+                       hmap.sender, hmap["envelope-to"] }) do
+    for a in string.gmatch(v or "", "[^%s<>,;\"()]+@[^%s<>,;\"()]+") do ex[lower(a)] = true end
   end
-
-  local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0)
-  if #hrecs == 0 and #drecs == 0 and count_quoted(notice) >= 5 then
-    -- a bounce forwarded inline ("> " quoted)
-    local uq = unquote(notice)
-    mta, hrecs, sender = read_notice(uq, hmap)
-    if dsn.looks_like(uq) then
-      local m, r = dsn.parse(uq)
-      for k, v in pairs(m) do if msgf[k] == nil then msgf[k] = v end end
-      for k = 1, #r do drecs[#drecs + 1] = r[k] end
+  if original then
+    for _, v in ipairs({ original.from, original.return_path }) do
+      local a = text.address(v)
+      if a then ex[a] = true end
     end
-    if not ctx.original then
-      local _, t2 = cut_notice("\n" .. uq)
-      ctx.original = original_from(header_block(t2))
-    end
-  elseif #drecs == 0 and dsn.looks_like(notice) then
-    local m, r = dsn.parse(notice)
-    for k, v in pairs(m) do if msgf[k] == nil then msgf[k] = v end end
-    for k = 1, #r do drecs[#drecs + 1] = r[k] end
   end
+  return ex
+end
 
-  ctx.reporting_mta = dsn.host_ip(msgf["reporting-mta"])
-  if not ctx.reporting_mta then
-    ctx.reporting_mta = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
-      or match(notice, "This is the qmail%-send program at ([%w%-%.]+[%w])")
-      or match(notice, "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])")
-      or match(notice, "notification from ([%w%-%.]+[%w]),")
-    ctx.reporting_mta = ctx.reporting_mta and lower(ctx.reporting_mta)
-  end
+local function reporting_mta(msgf, notice)
+  local r = dsn.host_ip(msgf["reporting-mta"])
+  if r then return r end
+  r = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
+    or match(notice, "This is the qmail%-send program at ([%w%-%.]+[%w])")
+    or match(notice, "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])")
+    or match(notice, "notification from ([%w%-%.]+[%w]),")
+  return r and lower(r)
+end
+
+local function context(top, c, msgf, notice, sender)
+  local ctx = { original = entry.original(c.orig and c.orig.map) }
+  ctx.reporting_mta = reporting_mta(msgf, notice)
+  local msh = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
+  ctx.mail_system_host = msh and lower(msh)
   ctx.sender = text.address(msgf["x-postfix-sender"]) or text.address(msgf["x-original-envelope-from"])
     or (type(sender) == "string" and sender) or nil
   if not ctx.sender and ctx.original then
     ctx.sender = ctx.original.return_path or text.address(ctx.original.from)
   end
+  ctx.received = entry.received(top.headers, c.orig)
+  return ctx
+end
+
+-- Pair the DSN's per-recipient records with the notice's.
+local function merge_dsn(drecs, hrecs, globals)
+  local index = {}
+  for i = 1, #drecs do
+    local d = drecs[i]
+    if d.recipient then index[d.recipient] = index[d.recipient] or d end
+    for k = 1, 2 do local a = d.alt[k]; if a and not index[a] then index[a] = d end end
+  end
+  local unmatched = {}
+  for i = 1, #hrecs do
+    local h = hrecs[i]
+    if h.global then globals[#globals + 1] = h
+    else
+      local d = h.recipient and index[h.recipient]
+      if d then merge_into(d, h) else unmatched[#unmatched + 1] = h end
+    end
+  end
+  if #unmatched == 1 and #drecs == 1 and #hrecs == 1 then merge_into(drecs[1], unmatched[1]) end
+  return drecs
+end
+
+-- Records without a DSN: the notice's, or X-Failed-Recipients:, or the
+-- returned message's To: when the notice names nobody.
+local function text_records(hrecs, globals, hmap, notice, ctx)
+  local recs = {}
+  for i = 1, #hrecs do
+    if hrecs[i].global then globals[#globals + 1] = hrecs[i] else recs[#recs + 1] = hrecs[i] end
+  end
+  if #recs > 0 then return recs end
+  local diag = globals[1] and globals[1].diagnostic or scan.any_reply(text.lines(notice))
+  local list = hmap["x-failed-recipients"]
+  if not list and ctx.original and looks_bounce(hmap) and ctx.last_resort then list = ctx.original.to end
+  for a in string.gmatch(list or "", "[^,]+") do
+    local addr = text.address(a)
+    if addr and #recs < 100 then
+      recs[#recs + 1] = { recipient = addr, diagnostic = diag or text.fold(sub(notice, 1, 400)), action = "failed" }
+    end
+  end
+  if #recs > 0 and not ctx.mta then ctx.mta = "unknown" end
+  return recs
+end
+
+local parse_message
+
+-- No recipient: a bounce forwarded as an attachment, or an auto-reply, or
+-- a bounce that names its recipient only in the returned message.
+local function no_records(c, hmap, notice, level, ctx, globals)
+  if level < 2 then
+    for i = 1, #c.attached do
+      local sub_list = parse_message(c.attached[i].message, level + 1)
+      if #sub_list > 0 then return sub_list end
+    end
+  end
+  if is_autoreply(hmap) then
+    return { {
+      recipient = text.address(hmap.from), reason = "vacation", mta = "rfc3834", action = nil,
+      diagnostic = text.fold(sub(notice, 1, 300)), sender = text.address(hmap.to), original = nil,
+    } }
+  end
+  ctx.last_resort = true
+  local recs = text_records({}, globals, hmap, notice, ctx)
+  for i = 1, #recs do recs[i] = entry.finish(recs[i], ctx) end
+  return recs
+end
+
+-- A bounce forwarded inline ("> " quoted).
+local function read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
+  local uq = unquote(notice)
+  local mta, hrecs, sender = read_notice(uq, hmap, false, exclude)
+  if dsn.looks_like(uq) then add_dsn(msgf, drecs, uq) end
+  if not ctx.original then
+    local _, t2 = cut_notice("\n" .. uq)
+    local hs = header_block(t2)
+    ctx.original = entry.original(hs and hs.map)
+  end
+  return mta, hrecs, sender
+end
+
+parse_message = function(top, level)
+  local hmap = top.headers.map
+  local c = collect(top)
+  local notice, tail = notice_of(c)
+  if not c.orig then c.orig = header_block(tail) or inline_header(notice) end
+  local msgf, drecs = {}, {}
+  for i = 1, #c.dsns do add_dsn(msgf, drecs, mime.text(c.dsns[i])) end
+  local original = entry.original(c.orig and c.orig.map)
+  local exclude = exclusions(hmap, original)
+  local quoted = count_quoted(notice) >= 5
+  -- an RFC 3834 auto-reply is not read for recipients by the generic reader
+  local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0 or quoted, exclude, false, is_autoreply(hmap))
+  local ctx = context(top, c, msgf, notice, sender)
+  if #hrecs == 0 and #drecs == 0 and quoted then
+    mta, hrecs, sender = read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
+    ctx.sender = ctx.sender or (type(sender) == "string" and sender) or nil
+  elseif #drecs == 0 and dsn.looks_like(notice) then
+    add_dsn(msgf, drecs, notice)
+  end
+  ctx.reporting_mta = ctx.reporting_mta or reporting_mta(msgf, notice)
   if not mta and #drecs > 0 then mta = "rfc3464" end
   ctx.mta = mta
-
-  -- feedback reports and auto-replies
-  if feedback then
+  if c.feedback then
     ctx.mta = "arf"
-    return { arf_entry(feedback, ctx, notice) }
+    return { entry.arf(c.feedback, ctx, notice) }
   end
-
-  -- merge the machine part with the human part
   local globals = {}
-  local recs
-  if #drecs > 0 then
-    recs = drecs
-    local index = {}
-    for i = 1, #drecs do
-      local d = drecs[i]
-      if d.recipient then index[d.recipient] = index[d.recipient] or d end
-      for k = 1, 2 do local a = d.alt[k]; if a and not index[a] then index[a] = d end end
-    end
-    local unmatched = {}
-    for i = 1, #hrecs do
-      local h = hrecs[i]
-      if h.global then globals[#globals + 1] = h
-      else
-        local d = h.recipient and index[h.recipient]
-        if d then merge_into(d, h) else unmatched[#unmatched + 1] = h end
-      end
-    end
-    if #unmatched == 1 and #drecs == 1 and #hrecs == 1 then merge_into(drecs[1], unmatched[1]) end
-  else
-    recs = {}
-    for i = 1, #hrecs do
-      if hrecs[i].global then globals[#globals + 1] = hrecs[i] else recs[#recs + 1] = hrecs[i] end
-    end
-    if #recs == 0 and (#globals > 0 or hmap["x-failed-recipients"]) then
-      local diag = globals[1] and globals[1].diagnostic or scan.any_reply(text.lines(notice))
-      for a in string.gmatch(hmap["x-failed-recipients"] or "", "[^%s,]+") do
-        local addr = text.address(a)
-        if addr then recs[#recs + 1] = { recipient = addr, diagnostic = diag, action = "failed" } end
-      end
-      if #recs > 0 and not mta then ctx.mta = "unknown" end
-    end
-  end
+  local recs = #drecs > 0 and merge_dsn(drecs, hrecs, globals) or text_records(hrecs, globals, hmap, notice, ctx)
   for i = 1, #globals do
     for k = 1, #recs do merge_into(recs[k], globals[i]) end
   end
-
-  if #recs == 0 then
-    -- a bounce forwarded as an attachment (to a help desk, say)
-    if level < 2 then
-      for i = 1, #attached do
-        local sub_list = parse_message(mime.decoded(attached[i]), level + 1)
-        if #sub_list > 0 then return sub_list end
-      end
-    end
-    if is_autoreply(hmap) then
-      local from = text.address(hmap.from)
-      return { {
-        recipient = from, reason = "vacation", mta = "rfc3834", action = nil,
-        diagnostic = text.fold(sub(notice, 1, 300)),
-        sender = text.address(hmap.to), original = nil,
-      } }
-    end
-    return {}
-  end
-
+  if #recs == 0 then return no_records(c, hmap, notice, level, ctx, globals) end
   local out = {}
-  for i = 1, #recs do out[#out + 1] = finish(recs[i], ctx) end
+  for i = 1, #recs do out[#out + 1] = entry.finish(recs[i], ctx) end
   return out
 end
 
@@ -418,18 +428,48 @@ local function split_mbox(s)
   return msgs
 end
 
+-- Text pasted from a bounce or a support form, without a header block:
+-- read as a notification text; an SMTP reply alone makes one entry.
+local function parse_pasted(s)
+  local mta, recs = read_notice(s, {}, false, {}, true)
+  local out = {}
+  local ctx = { mta = mta or "text", mail_system_host = match(s, "This is the mail system at host ([%w%-%.]+[%w])") }
+  for i = 1, #recs do
+    local r = recs[i]
+    if r.global then r.global = nil end
+    if r.diagnostic and (text.find_status(r.diagnostic) or r.reply_code or text.reply_code(r.diagnostic)) then
+      out[#out + 1] = entry.finish(r, ctx)
+    end
+  end
+  if #out == 0 then return nil, err("not_mail", "input is not a mail message (no header block)") end
+  return out
+end
+
+local function strip_leading(s)
+  local i = 1
+  if sub(s, 1, 3) == "\239\187\191" then i = 4 end -- UTF-8 byte order mark
+  local _, e = find(s, "^[ \t]*\n+", i)
+  while e do
+    i = e + 1
+    _, e = find(s, "^[ \t]*\n+", i)
+  end
+  if i == 1 then return s end
+  return sub(s, i)
+end
+
+-- The first header field of a message (a pasted "<rcpt>: host ..." is not).
+local HEADER_START = "^[%a][%w%-_%.]*:"
+
 local function parse_all(raw)
   if raw == "" then return nil, err("empty", "empty input") end
-  local s = mime.normalize(raw)
-  s = gsub(s, "^\n+", "")
+  local s = strip_leading(mime.normalize(raw))
+  if s == "" then return nil, err("empty", "empty input") end
   local msgs = split_mbox(s)
-  if not msgs[1] or not match(msgs[1], "^[!-9;-~]+:") then
-    return nil, err("not_mail", "input is not a mail message (no header block)")
-  end
+  if not msgs[1] or not match(msgs[1], HEADER_START) then return parse_pasted(s) end
   local out = {}
   for i = 1, #msgs do
-    if match(msgs[i], "^[!-9;-~]+:") then
-      local list = parse_message(msgs[i])
+    if match(msgs[i], HEADER_START) then
+      local list = parse_message(mime.parse(msgs[i]), 0)
       for k = 1, #list do out[#out + 1] = list[k] end
     end
   end
@@ -437,17 +477,24 @@ local function parse_all(raw)
 end
 
 --- Parse a bounce message.
--- Accepts the raw message (LF, CRLF or CR line endings; an mbox with
--- several messages is read message by message).
+-- Accepts the raw message (LF, CRLF or CR line endings, with or without a
+-- UTF-8 byte order mark; an mbox with several messages is read message by
+-- message), or just the text of the error as pasted from it (a receiver's
+-- SMTP reply such as Gmail's `550-5.7.26` paragraph): that gives one entry
+-- per reply found, with no recipient unless the text names one.
 -- @tparam string raw the message as received
 -- @treturn ?table list of entries, one per recipient reported (empty when
 --   the message is mail but not a bounce); each entry has `recipient`,
---   `action`, `status`, `reply_code`, `remote_mta`, `remote_ip`, `command`,
---   `diagnostic`, `reason`, `auth`, `mta`, `reporting_mta`, `sender`,
---   `original` (fields are nil when unknown)
--- @treturn ?table error `{code=, message=}` when `raw` is not a mail
---   message: code `"empty"` or `"not_mail"` (or `"internal"` should the
---   parser meet a bug; it never raises)
+--   `original_recipient`, `action`, `status`, `reply_code`, `remote_mta`,
+--   `remote_ip`, `command`, `diagnostic`, `reason`, `reason_from`, `auth`
+--   `{domain, ip, spf, dkim, dmarc, kind}`, `receiver` (`"gmail"`,
+--   `"microsoft"`, `"yahoo"`, ...: see `spfkit.bounce.receiver`), `mta`,
+--   `reporting_mta`, `mail_system_host`, `sender`, `received` (list of
+--   `{host=, ip=, by=, original=}`) and `original` (fields are nil when
+--   unknown)
+-- @treturn ?table error (`spfkit.errors`) when `raw` is neither mail nor
+--   a pasted error: code `"empty"` or `"not_mail"` (or `"internal"` should
+--   the parser meet a bug; it never raises)
 -- @raise when `raw` is not a string
 function M.parse(raw)
   if type(raw) ~= "string" then

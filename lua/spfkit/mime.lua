@@ -17,7 +17,9 @@ M.LIMITS = {
   parts = 512,         -- entities per message
   headers = 1000,      -- header fields per entity
   decode = 4 * 1024 * 1024, -- encoded bytes decoded per part
-  shallow = 1024 * 1024, -- returned messages larger than this: headers only
+  decode_total = 16 * 1024 * 1024, -- bytes decoded in one message, all parts
+  work_factor = 32,    -- bytes scanned while splitting: at most this times
+  work_base = 1024 * 1024, -- the input, plus this
 }
 
 --- Convert CRLF and lone CR line endings to LF.
@@ -55,9 +57,10 @@ end
 -- never looked at).
 -- @tparam string text header block
 -- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
---   `names` lists the lower-case names in order
+--   `names` lists the lower-case names in order (see `values` for every
+--   occurrence of a name)
 function M.headers(text)
-  local vstart, vend, names = {}, {}, {}
+  local vstart, vend, names, starts, ends = {}, {}, {}, {}, {}
   local n, limit = 0, M.LIMITS.headers
   local pos, len = 1, #text
   local cur
@@ -65,7 +68,7 @@ function M.headers(text)
     local e = find(text, "\n", pos, true) or len + 1
     local c = byte(text, pos)
     if c == 32 or c == 9 then
-      if cur then vend[cur] = e - 1 end
+      if cur then ends[cur] = e - 1 end
     elseif e > pos then
       cur = nil
       local _, ne = find(text, "^[!-9;-~]+:", pos)
@@ -73,14 +76,15 @@ function M.headers(text)
         n = n + 1
         if n > limit then break end
         local name = lower(sub(text, pos, ne - 1))
-        names[n] = name
-        if not vstart[name] then
-          local _, ws = find(text, "^[ \t]*", ne + 1)
-          vstart[name], vend[name], cur = ws + 1, e - 1, name
-        end
+        local _, ws = find(text, "^[ \t]*", ne + 1)
+        names[n], starts[n], ends[n], cur = name, ws + 1, e - 1, n
       end
     end
     pos = e + 1
+  end
+  for i = 1, n do
+    local name = names[i]
+    if name and not vstart[name] then vstart[name], vend[name] = starts[i], ends[i] end
   end
   local map = setmetatable({}, { __index = function(t, k)
     local vs = vstart[k]
@@ -89,7 +93,24 @@ function M.headers(text)
     rawset(t, k, v)
     return v
   end })
-  return { map = map, names = names }
+  return { map = map, names = names, text = text, starts = starts, ends = ends }
+end
+
+--- Every value of a header field, in order (at most `max`).
+-- @tparam table hs result of `headers`
+-- @tparam string name lower-case field name
+-- @tparam[opt=100] number max
+-- @treturn table list of unfolded values
+function M.values(hs, name, max)
+  local out = {}
+  max = max or 100
+  for i = 1, #hs.names do
+    if hs.names[i] == name then
+      out[#out + 1] = field_value(hs.text, hs.starts[i], hs.ends[i])
+      if #out >= max then break end
+    end
+  end
+  return out
 end
 
 --- Read a parameter of a structured header value (Content-Type ...).
@@ -105,7 +126,7 @@ function M.param(value, name)
     if not s then return nil end
     local prev = s > 1 and sub(lv, s - 1, s - 1) or ";"
     local rest = match(lv, "^%s*=%s*", e + 1)
-    if (prev == ";" or prev == " " or prev == "\t") and rest then
+    if (prev == ";" or prev == " " or prev == "\t" or prev == "\n") and rest then
       local vs = e + 1 + #rest
       if sub(value, vs, vs) == '"' then
         local q = find(value, '"', vs + 1, true)
@@ -179,95 +200,154 @@ function M.decode_words(s)
   return out
 end
 
---- Parse a whole message into an entity tree.
--- Entity fields: `headers` (list with `.map`), `ctype` (lower-case
--- type/subtype), `params` helper via `param`, `body` (raw, still encoded),
--- `parts` (for multipart), `message` (for message/rfc822 and its kin),
--- `depth`. Never raises on bad input.
--- @tparam string s message with LF line endings
--- @tparam[opt] number depth
--- @tparam[opt] table state shared counters
--- @tparam[opt] boolean shallow read the headers only
--- @treturn table entity
-function M.parse(s, depth, state, shallow)
-  depth = depth or 0
-  state = state or { parts = 0 }
+-- Where the header block of the range [i, j] ends: the position of the
+-- empty line (or j + 1 when there is none). Steps line by line, so the work
+-- is the header's length, never more than the range.
+local function header_end(src, i, j)
+  if byte(src, i) == 10 then return i end
+  local pos = i
+  while pos <= j do
+    local e = find(src, "\n", pos, true)
+    if not e or e >= j then return j + 1 end
+    if byte(src, e + 1) == 10 then return e + 1 end
+    pos = e + 1
+  end
+  return j + 1
+end
+
+local function new_state(len)
+  return { parts = 0, work = 0, decoded = 0,
+           budget = M.LIMITS.work_factor * len + M.LIMITS.work_base }
+end
+
+local parse_range
+
+-- Parse the entity in src[i..j] (offsets into the one message string: no
+-- copies of bodies are made).
+parse_range = function(src, i, j, depth, state)
   state.parts = state.parts + 1
-  local htext, body = M.split(s)
-  local headers = M.headers(htext)
+  local hend = header_end(src, i, j)
+  state.work = state.work + (hend - i)
+  local headers = M.headers(hend > i and sub(src, i, hend - 1) or "")
   local ct = headers.map["content-type"] or "text/plain"
   local ctype = lower(match(ct, "^%s*([%w%-%.%+]+/[%w%-%.%+]+)") or "text/plain")
-  local e = { headers = headers, ctype = ctype, ctvalue = ct, body = body, depth = depth }
-  if shallow or depth >= M.LIMITS.depth or state.parts >= M.LIMITS.parts then
+  local e = { headers = headers, ctype = ctype, ctvalue = ct, depth = depth,
+              src = src, bs = hend + 1, be = j, state = state }
+  if depth >= M.LIMITS.depth or state.parts >= M.LIMITS.parts or state.work > state.budget then
     e.truncated = true
     return e
   end
   if sub(ctype, 1, 10) == "multipart/" then
-    local boundary = M.param(ct, "boundary")
+    -- a boundary parameter left unindented on the next line still counts
+    local boundary = M.param(ct, "boundary") or M.param(headers.text, "boundary")
     if boundary and boundary ~= "" then
-      e.parts = M.split_multipart(body, boundary, depth, state)
+      local s2, b2, e2 = M.raw_range(e)
+      e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)
     end
   elseif ctype == "message/rfc822" or ctype == "message/global" then
-    -- a returned message is read for its headers; only a small one is
-    -- searched further (a bounce forwarded as an attachment)
-    local inner = M.decoded(e)
-    e.message = M.parse(inner, depth + 1, state, #inner > M.LIMITS.shallow)
+    -- the returned message (or a bounce forwarded as an attachment)
+    local s2, b2, e2 = M.raw_range(e)
+    e.message = parse_range(s2, b2, e2, depth + 1, state)
   end
   return e
 end
 
---- Split a multipart body at its boundary and parse each part.
+--- Parse a whole message into an entity tree.
+-- Entities are offsets into the one message string: `src` with the body
+-- at `src[bs..be]` (still transfer-encoded; see `body`, `decoded`, `text`),
+-- `headers` (with `.map`), `ctype` (lower-case type/subtype), `parts` (for
+-- multipart), `message` (for message/rfc822 and its kin), `depth`, and
+-- `state` (counters shared by the whole tree: `parts`, `work` = bytes
+-- scanned, `decoded` = bytes decoded). Only a part whose transfer encoding
+-- must be undone is copied, within `LIMITS.decode`; total work is capped
+-- at `LIMITS.work_factor` times the input. Never raises on bad input.
+-- @tparam string s message with LF line endings
+-- @treturn table entity
+function M.parse(s)
+  return parse_range(s, 1, #s, 0, new_state(#s))
+end
+
+--- The raw (still transfer-encoded) body of an entity, as a copy.
+-- @tparam table e entity
+-- @treturn string
+function M.body(e)
+  return sub(e.src, e.bs, e.be)
+end
+
+--- The range holding the entity's body without its transfer encoding:
+-- the message itself when the encoding is identity, else a decoded copy.
+-- @local
+function M.raw_range(e)
+  local cte = lower(e.headers.map["content-transfer-encoding"] or "")
+  if not (find(cte, "base64", 1, true) or find(cte, "quoted-printable", 1, true)) then
+    return e.src, e.bs, e.be
+  end
+  local d = M.decoded(e)
+  return d, 1, #d
+end
+
+-- The next delimiter line at or after `from` (nil when there is none
+-- before `j`); counts the bytes scanned.
+local function next_delim(src, from, j, d, state)
+  local nd = "\n" .. d
+  while true do
+    local p
+    if sub(src, from, from + #d - 1) == d and (from == 1 or byte(src, from - 1) == 10) then p = from
+    else
+      p = find(src, nd, from, true)
+      state.work = state.work + ((p or #src) - from + 1)
+      if not p or p + 1 > j then return nil end
+      p = p + 1
+    end
+    local after = p + #d
+    if after > j or sub(src, after, after + 1) == "--" or match(src, "^[ \t]*\n", after) then
+      return p
+    end
+    from = after
+  end
+end
+
+--- Split a multipart body (src[i..j]) at its boundary and parse each part.
 -- A missing closing boundary ends the last part at the end of the body.
 -- @local
-function M.split_multipart(body, boundary, depth, state)
+function M.split_multipart(src, i, j, boundary, depth, state)
   local parts = {}
   local d = "--" .. boundary
-  local nd = "\n" .. d
-  local function next_delim(from)
-    while true do
-      local p
-      if from == 1 and sub(body, 1, #d) == d then p = 1
-      else
-        p = find(body, nd, from, true)
-        if not p then return nil end
-        p = p + 1
-      end
-      local after = p + #d
-      if sub(body, after, after + 1) == "--" or match(body, "^[ \t]*\n", after)
-         or after > #body then
-        return p
-      end
-      from = after
-    end
-  end
-  local pos = next_delim(1)
+  local pos = next_delim(src, i, j, d, state)
   while pos do
     local after = pos + #d
-    if sub(body, after, after + 1) == "--" then break end
-    local eol = find(body, "\n", after, true)
-    if not eol then break end
-    local np = next_delim(eol)
-    local chunk = sub(body, eol + 1, (np or #body + 2) - 2)
-    if state.parts >= M.LIMITS.parts then break end
-    parts[#parts + 1] = M.parse(chunk, depth + 1, state)
+    if sub(src, after, after + 1) == "--" then break end
+    local eol = find(src, "\n", after, true)
+    if not eol or eol >= j then break end
+    local np = next_delim(src, eol, j, d, state)
+    if state.parts >= M.LIMITS.parts or state.work > state.budget then break end
+    parts[#parts + 1] = parse_range(src, eol + 1, (np or j + 2) - 2, depth + 1, state)
     pos = np
   end
   return parts
 end
 
 --- The body of an entity with its Content-Transfer-Encoding removed.
+-- Bodies over `LIMITS.decode` are cut, and once the whole tree has decoded
+-- `LIMITS.decode_total` bytes further parts decode to "" (marked truncated).
 -- @tparam table e entity
 -- @treturn string
 function M.decoded(e)
   if e.decoded_body then return e.decoded_body end
   local cte = lower(e.headers.map["content-transfer-encoding"] or "")
-  local body = e.body
-  if #body > M.LIMITS.decode then body = sub(body, 1, M.LIMITS.decode); e.truncated = true end
+  local state = e.state
+  local room = M.LIMITS.decode
+  if state then room = math.min(room, M.LIMITS.decode_total - state.decoded) end
+  if room <= 0 then e.truncated = true; e.decoded_body = ""; return "" end
+  local be = e.be
+  if be - e.bs + 1 > room then be = e.bs + room - 1; e.truncated = true end
+  local body = sub(e.src, e.bs, be)
   if find(cte, "base64", 1, true) then
     body = M.base64(body)
   elseif find(cte, "quoted-printable", 1, true) then
     body = M.qp(body)
   end
+  if state then state.decoded = state.decoded + #body end
   e.decoded_body = body
   return body
 end

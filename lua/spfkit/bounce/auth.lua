@@ -9,7 +9,9 @@ local text = require "spfkit.bounce.text"
 
 local M = {}
 
-local find, lower, match = string.find, string.lower, string.match
+local find, gsub, lower, match = string.find, string.gsub, string.lower, string.match
+
+local squeezed
 
 local DOM = "([%w%-_%.]+%.[%w%-_]+)"
 local IPC = "([%x:%.]+)"
@@ -25,6 +27,31 @@ local function result_word(w)
   return w
 end
 
+-- Gmail's sentences with every space removed, for replies whose lines were
+-- folded in the middle of words ("did n ot pass", "w ith ip").
+local SQUEEZED = {
+  { "spf%[([%w%-_%.]+)%]withip:?%[([%x:%.]+)%]=(%a-pass)", "spf" },
+  { "spfcheckfor%[?([%w%-_%.]-)%]?d[io]%a-notpasswithip:?%[?([%x:%.]+)", "spf" },
+  { "mailfromdomain%[?([%w%-_%.]-)%]?hasanspfrecord.-spfcheckswiththeip:?%[?([%x:%.]+)", "spf" },
+  { "unauthenticatedemailfrom([%w%-_%.]-)isnotaccepted", "dmarc" },
+}
+
+squeezed = function(l, a)
+  local s = gsub(l, "%s+", "")
+  s = gsub(s, "[245]%d%d%-?%d%.%d+%.%d+", "") -- continuation prefixes
+  for i = 1, #SQUEEZED do
+    local d, ip, r = match(s, SQUEEZED[i][1])
+    if d then
+      a.domain = d
+      if SQUEEZED[i][2] == "dmarc" then a.dmarc, a.kind = "fail", a.kind or "dmarc"
+      else a.ip, a.spf = ip, r and result_word(r) or "fail" end
+      break
+    end
+  end
+  if not a.dkim and find(s, "dkim=didnotpass", 1, true) then a.dkim = "fail" end
+  if a.spf and a.dkim and a.kind ~= "dmarc" then a.kind = "spf-dkim" end
+end
+
 --- Extract authentication facts from a diagnostic.
 -- @tparam ?string diag the remote server's text (one line)
 -- @treturn ?table `{domain=, ip=, spf=, dkim=, dmarc=, kind=}` or nil when
@@ -37,6 +64,8 @@ function M.extract(diag)
           or find(l, "reverse dns", 1, true)) then
     return nil
   end
+  -- a line folded inside "[example.com]" or "[192.0.2.1]" left spaces there
+  l = gsub(l, "%[([^%]]-)%]", function(x) return "[" .. gsub(x, "%s+", "") .. "]" end)
   local a = {}
   local d, ip
 
@@ -106,11 +135,11 @@ function M.extract(diag)
     end
   end
   if not a.spf then
-    local w = match(l, "spf%s*=%s*(%a+)")
+    local w = match(l, "spf%s*=%s*(did not pass)") or match(l, "spf%s*=%s*(%a+)")
     if w then a.spf = result_word(w) end
   end
   if not a.dmarc then
-    local w = match(l, "dmarc%s*=%s*(%a+)")
+    local w = match(l, "dmarc%s*=%s*(did not pass)") or match(l, "dmarc%s*=%s*(%a+)")
     if w then a.dmarc = result_word(w) end
   end
   if not a.kind then
@@ -129,6 +158,7 @@ function M.extract(diag)
   if a.spf and a.dkim and a.kind == nil then a.kind = "spf-dkim" end
   if a.kind == "spf" and a.dkim then a.kind = "spf-dkim" end
 
+  if not (a.domain or a.ip) then squeezed(l, a) end
   a.domain = text.domain(a.domain)
   a.ip = text.ip(a.ip)
   if not (a.domain or a.ip or a.spf or a.dkim or a.dmarc or a.kind) then return nil end

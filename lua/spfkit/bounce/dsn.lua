@@ -57,7 +57,9 @@ function M.parse(s)
     local f = blocks[b]
     if f["final-recipient"] or f["original-recipient"] then
       local r = {}
-      r.recipient = text.address(f["final-recipient"]) or text.address(f["original-recipient"])
+      local fr = text.address(f["final-recipient"])
+      if fr and not find(fr, "^[^@]+@[^@]+$") then fr = nil end -- "@mx.example.org"
+      r.recipient = fr or text.address(f["original-recipient"])
       r.alt = { text.address(f["original-recipient"]), text.address(f["x-actual-recipient"]) }
       r.original_recipient = text.address(f["original-recipient"])
       r.action = M.action(f.action)

@@ -71,13 +71,17 @@ function M.clean_reply(s)
   s = gsub(s, "^#", "")
   local code, st, rest = match(s, "^([245]%d%d)[%- ](%d%.%d%d?%d?%.%d%d?%d?)%s+(.*)$")
   if code then
-    -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550" stutter
+    -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550"
+    -- stutter, also a "550-5.7.26" glued to the previous line's last word
+    rest = gsub(rest, code .. "%-" .. esc(st), " ")
+    rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
     rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
     rest = gsub(rest, "^" .. code .. "%s+", "")
     return M.fold(code .. " " .. st .. " " .. rest)
   end
   code, rest = match(s, "^([245]%d%d)[%- ]%s*(.*)$")
   if code then
+    rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
     rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
     rest = gsub(rest, "^" .. code .. "%s+", "")
     return M.fold(code .. " " .. rest)
@@ -106,6 +110,8 @@ function M.address(v)
   end
   if not a then return nil end
   a = gsub(a, "^mailto:", "")
+  a = gsub(a, "^@[^:@]+:", "")          -- source route "@relay:user@domain"
+  a = gsub(a, '^"([^"@]*)"@', "%1@")    -- quoted local part
   a = gsub(a, "[%.]+$", "")
   if a == "" then return nil end
   return lower(a)

@@ -1,0 +1,264 @@
+--- Generic readers: the reader for any human-readable bounce (used when
+-- the standard path and the MTA readers find nothing), Dovecot/Sieve
+-- rejections and the last-resort SMTP reply search.
+-- @module spfkit.bounce.readers.generic
+local text = require "spfkit.bounce.text"
+local util = require "spfkit.bounce.readers.util"
+
+local M = {}
+
+local find, sub, gsub, lower, match, gmatch = string.find, string.sub, string.gsub, string.lower,
+  string.match, string.gmatch
+local concat = table.concat
+local fold, trim = text.fold, text.trim
+local MAXBLOCK = util.MAXBLOCK
+local block_lines, indented, nonblank = util.block_lines, util.indented, util.nonblank
+
+-- Generic ------------------------------------------------------------------
+
+--- Dovecot LDA / Sieve: "Your message to <x> was automatically rejected:".
+-- Returns records without a recipient: their text applies to every
+-- recipient of the report.
+function M.rejected(lines)
+  local recs = {}
+  for i = 1, #lines do
+    local who = match(lines[i], "^Your message to <([^>]*)> was automatically rejected:")
+    if who then
+      local buf = block_lines(lines, i + 1, nonblank)
+      local t = fold(concat(buf, " "))
+      recs[#recs + 1] = { global = true, rcpt_hint = lower(who), diagnostic = t, texts = { t } }
+    end
+  end
+  return recs
+end
+
+--- Last resort: SMTP replies anywhere in the text.
+-- @treturn ?string the first SMTP error reply found (with its continuation lines)
+function M.any_reply(lines)
+  for i = 1, #lines do
+    local l = trim(lines[i])
+    local code = text.reply_code(l)
+    if code and code >= 400 then
+      local buf = { l }
+      local j = i + 1
+      while j <= #lines and #buf < MAXBLOCK do
+        local x = trim(lines[j])
+        if x == "" then break end
+        if not (text.reply_code(x) or indented(lines[j])) then break end
+        buf[#buf + 1] = x
+        j = j + 1
+      end
+      return concat(buf, "\n")
+    end
+  end
+  return nil
+end
+
+--- MTA signatures: `{name, test(text, headers_map), reader}` in order.
+
+-- Any human-readable bounce ---------------------------------------------------
+
+--- Words (lower case, plain) of lines that name the sender or give a contact
+-- address: addresses on such lines are never the failed recipient.
+M.NOT_RCPT_WORDS = { "mail from", "from:", "sender", "reply-to", "envelope-from", "return-path",
+  "contact", "please", "message-id", "references", "in-reply-to", "msgid", "write to", "send mail",
+  "送信者", "差出人", "absender", "expéditeur", "remitente", "mittente", "отправител" }
+
+--- Phrases of a short line that starts the returned message (lower case).
+M.RETURNED_MARKS = { "original message", "returned message", "original headers", "header of the original",
+  "message follows", "copy of the message", "copy of the original", "headers of the original",
+  "included is a copy", "message header follows", "元のメッセージ", "元メッセージ", "原文",
+  "ursprüngliche nachricht", "message d'origine", "message original", "mensaje original" }
+
+--- Header names that start a block of the returned message's header: 2
+-- = two header lines in a row are enough, 3 = it takes three (the
+-- notice itself may list From/To/Subject/Date of the message).
+M.HEADER_NAMES = { received = 2, ["return-path"] = 2, ["message-id"] = 2, ["mime-version"] = 2,
+  ["dkim-signature"] = 2, ["delivered-to"] = 2, ["content-type"] = 3, date = 3, from = 3, to = 3,
+  subject = 3, ["reply-to"] = 3 }
+
+local function header_name(l)
+  local n = match(l, "^([%a][%w%-]*):")
+  return n and lower(n)
+end
+
+local function header_run(lines, i)
+  local n = header_name(lines[i])
+  local need = n and (M.HEADER_NAMES[n] or (sub(n, 1, 2) == "x-" and 2))
+  if not need then return false end
+  for k = i + 1, i + need - 1 do
+    local nxt = lines[k] or ""
+    if not (header_name(nxt) or find(nxt, "^[ \t]+%S")) then return false end
+  end
+  return true
+end
+
+local function returned_mark(l)
+  if #l > 72 or find(l, "received at", 1, true) then return false end
+  local ll = lower(l)
+  for k = 1, #M.RETURNED_MARKS do
+    if find(ll, M.RETURNED_MARKS[k], 1, true) then return true end
+  end
+  return false
+end
+
+--- Index of the line where the returned message starts (or #lines + 1).
+-- @tparam table lines
+-- @treturn number
+function M.notice_end(lines)
+  for i = 2, #lines do
+    if returned_mark(lines[i]) or header_run(lines, i) then return i end
+  end
+  return #lines + 1
+end
+
+local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
+  "response:?%s*", ":%s*", "%(" }
+
+--- The SMTP reply code and where it starts in a line of free text, when the
+-- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
+-- `ERROR_CODE :550`).
+-- @tparam string l
+-- @treturn ?number code
+-- @treturn ?number position
+function M.reply_in(l)
+  for k = 1, #CODE_BEFORE do
+    local s, e, c = find(l, CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]")
+    if s then
+      local nxt = sub(l, e + 1, e + 1)
+      if nxt == "" or nxt == " " or nxt == "-" or nxt == "," or nxt == ")" then return tonumber(c), e - 2 end
+    end
+  end
+  return nil
+end
+
+local function is_reply_line(l)
+  return M.reply_in(l) ~= nil or text.find_status(l) ~= nil
+end
+
+-- The reply quoted from line i on, with its continuation lines.
+local function reply_from(lines, i, last)
+  local code, pos = M.reply_in(lines[i])
+  local buf = { trim(pos and sub(lines[i], pos) or lines[i]) }
+  local j = i + 1
+  while j <= last and #buf < 24 do
+    local x = lines[j]
+    if not nonblank(x) or header_name(x) then break end
+    local c2 = M.reply_in(x)
+    if not (indented(x) or (code and c2 == code)) then break end
+    buf[#buf + 1] = trim(gsub(x, "^[%s<>]*", ""))
+    j = j + 1
+  end
+  return concat(buf, " "), code
+end
+
+local function addr_lines(lines, last, exclude)
+  local found, seen = {}, {}
+  for i = 1, last do
+    local l = lines[i]
+    if find(l, "@", 1, true) then
+      local ll = lower(l)
+      local skip = false
+      for k = 1, #M.NOT_RCPT_WORDS do
+        if find(ll, M.NOT_RCPT_WORDS[k], 1, true) then skip = true; break end
+      end
+      if not skip then
+        for a in gmatch(l, "([^%s<>()\"',;:%[%]]+@[%w%-%.]+)") do
+          a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))
+          if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] and not seen[a] then
+            seen[a] = true
+            found[#found + 1] = { addr = a, line = i }
+          end
+        end
+      end
+    end
+  end
+  return found
+end
+
+-- Words of a recipient's block when no reply is quoted: its own line
+-- without the address, and the next few lines.
+local function block_words(lines, i, last, addr)
+  local own = lines[i]
+  local p = find(lower(own), addr, 1, true)
+  if p then own = sub(own, 1, p - 1) .. " " .. sub(own, p + #addr) end
+  own = gsub(own, "[<>%[%]\"]", " ")
+  local buf = {}
+  if find(own, "%a%a") then buf[1] = trim(own) end
+  for j = i + 1, math.min(last, i + 6) do
+    if nonblank(lines[j]) and not find(lines[j], "^%s*[%-=_*]+%s*$") then buf[#buf + 1] = trim(lines[j]) end
+  end
+  return concat(buf, " ")
+end
+
+--- Words (lower case, plain) of a notice that say delivery is only delayed.
+M.DELAY_WORDS = { "temporar", "delayed", "will retry", "will be retried", "not yet been delivered",
+  "still trying", "warning:", "遅延", "verzögert", "retardé" }
+
+local function action_of(lines, last)
+  for i = 1, math.min(last, 60) do
+    local l = lower(lines[i])
+    for k = 1, #M.DELAY_WORDS do
+      if find(l, M.DELAY_WORDS[k], 1, true) then return "delayed" end
+    end
+  end
+  return "failed"
+end
+
+local function first_reply(lines, last)
+  for i = 1, last do
+    if is_reply_line(lines[i]) then return reply_from(lines, i, last) end
+  end
+  return nil
+end
+
+local function read_block(lines, i, last, addr, global, gcode)
+  local r = { recipient = addr, action = "failed" }
+  for j = i, math.min(last, i + MAXBLOCK) do
+    if is_reply_line(lines[j]) then
+      r.diagnostic, r.reply_code = reply_from(lines, j, last)
+      break
+    end
+  end
+  local words = block_words(lines, i, last, addr)
+  if not r.diagnostic then
+    r.diagnostic, r.reply_code = global or words, gcode
+    if global and words ~= "" then r.texts = { words } end
+  end
+  if r.diagnostic == "" then r.diagnostic = nil end
+  return r
+end
+
+--- Read any human-readable bounce: the recipients are the addresses of the
+-- notice (not the sender's, not contact addresses), each with the SMTP
+-- reply quoted nearest below it, else the notice's first reply, else the
+-- words that follow it.
+-- @tparam table lines notification lines
+-- @tparam[opt] table ctx `{exclude = set of addresses that are not recipients}`
+-- @treturn table records
+function M.generic(lines, ctx)
+  local exclude = ctx and ctx.exclude or {}
+  local last = M.notice_end(lines) - 1
+  local found = addr_lines(lines, last, exclude)
+  if #found == 0 then
+    -- the "returned message" was a header-like list in the notice itself
+    last = math.min(#lines, 400)
+    found = addr_lines(lines, last, exclude)
+  end
+  local global, gcode = first_reply(lines, last)
+  local recs = {}
+  for k = 1, #found do
+    local stop = found[k + 1] and found[k + 1].line - 1 or last
+    if stop < found[k].line then stop = found[k].line end
+    recs[#recs + 1] = read_block(lines, found[k].line, stop, found[k].addr, global, gcode)
+  end
+  local action = action_of(lines, last)
+  for k = 1, #recs do
+    local c = recs[k].reply_code
+    recs[k].action = c and (c >= 500 and "failed" or "delayed") or action
+  end
+  if #recs == 0 and global then recs[1] = { global = true, diagnostic = global, reply_code = gcode } end
+  return recs
+end
+
+return M

@@ -1,0 +1,70 @@
+--- Readers for webmail providers' own notices (Gmail). Same record shape
+-- as `spfkit.bounce.readers.unix`.
+-- @module spfkit.bounce.readers.webmail
+local text = require "spfkit.bounce.text"
+local util = require "spfkit.bounce.readers.util"
+
+local M = {}
+
+local find, gsub, lower, match = string.find, string.gsub, string.lower, string.match
+local concat = table.concat
+local fold = text.fold
+local ADDR = util.ADDR
+local block_lines, indented, nonblank = util.block_lines, util.indented, util.nonblank
+
+-- Gmail -------------------------------------------------------------------
+
+--- Gmail, old text format and the newer HTML-era wording.
+function M.gmail(lines)
+  local recs = {}
+  local n = #lines
+  local action
+  local i = 1
+  local addrs = {}
+  while i <= n do
+    local l = lower(lines[i])
+    if find(l, "^delivery to the following recipients?") or find(l, "^delivery to these recipients") then
+      action = (find(l, "delayed", 1, true) or find(l, "temporar", 1, true)) and "delayed" or "failed"
+      i = i + 1
+      while i <= n and (not nonblank(lines[i]) or indented(lines[i])) do
+        local a = match(lines[i], "^%s+" .. ADDR .. "%s*$")
+        if a then addrs[#addrs + 1] = lower(a) end
+        if #addrs > 0 and not nonblank(lines[i]) then break end
+        i = i + 1
+      end
+    else
+      local a = match(lines[i], "wasn't delivered to " .. ADDR) or match(lines[i], "couldn't be delivered to " .. ADDR)
+        or match(lines[i], "problem delivering your message to " .. ADDR)
+      if a and #addrs == 0 then
+        addrs[1] = lower(gsub(a, "%.$", ""))
+        action = find(l, "temporary", 1, true) and "delayed" or "failed"
+      end
+      i = i + 1
+    end
+  end
+  if #addrs == 0 then return recs end
+  -- technical details / remote response
+  local diag, tech
+  for k = 1, n do
+    local l = lines[k]
+    if find(l, "^Technical details of") then
+      local buf = block_lines(lines, k + 1, function(x) return not find(x, "^%-%-%-%-%-") end)
+      tech = fold(concat(buf, " "))
+      diag = match(tech, "[Tt]he error that the other server returned was:%s*(.*)$") or tech
+      break
+    elseif find(l, "^The response from the remote server was:") or find(l, "^The response was:") then
+      local buf = block_lines(lines, k + 1, nonblank)
+      diag = concat(buf, "\n")
+      break
+    end
+  end
+  local h, ip = nil, nil
+  if tech then h, ip = match(tech, " by ([%w%-%.]+)%.? %[([%x:%.]+)%]") end
+  for k = 1, #addrs do
+    recs[#recs + 1] = { recipient = addrs[k], action = action, diagnostic = diag,
+                        remote_mta = h and lower(h) or nil, remote_ip = text.ip(ip) }
+  end
+  return recs
+end
+
+return M

@@ -1,0 +1,72 @@
+--- Which provider refused: recognised from the remote MTA's name, then from
+-- the words of its reply (help URLs, signatures such as Gmail's "gsmtp"),
+-- then from status codes only one provider uses. Data, checked in order.
+-- Sources: the providers' published sender guidelines and error pages
+-- (support.google.com/mail/answer/81126, senderhelp.yahooinc.com,
+-- learn.microsoft.com "NDRs in Exchange Online"), and the remote MTA names
+-- in Sisimai's rhost tests.
+-- @module spfkit.bounce.receiver
+local M = {}
+
+local find, lower, sub = string.find, string.lower, string.sub
+
+--- `{name, hosts = {host suffixes}, words = {lower-case plain phrases},
+-- statuses = {enhanced codes only this provider uses}}`
+M.RECEIVERS = {
+  { "gmail", hosts = { "google.com", "googlemail.com", "gmail.com" },
+    words = { "gsmtp", "support.google.com/mail", "gmail.com/mail", "google.com/mail" } },
+  { "microsoft", hosts = { "outlook.com", "hotmail.com", "live.com", "msn.com", "office365.com",
+      "protection.outlook.com" },
+    words = { "outlook.com", "hotmail.com", "office 365", "exchange online", "aka.ms/", "protection.outlook" },
+    statuses = { "5.7.515", "5.7.509", "5.7.708", "5.7.750", "5.4.316" } },
+  { "yahoo", hosts = { "yahoodns.net", "yahoo.com", "yahoo.net", "aol.com", "aol.net" },
+    words = { "yahoo", "yahooinc.com", "aol.com", "postmaster.aol" } },
+  { "icloud", hosts = { "icloud.com", "me.com", "mac.com", "apple.com" },
+    words = { "icloud.com", "support.apple.com" } },
+  { "mailru", hosts = { "mail.ru" }, words = { "mail.ru", "help.mail.ru" } },
+  { "yandex", hosts = { "yandex.ru", "yandex.net" }, words = { "yandex" } },
+  { "gmx", hosts = { "gmx.net", "gmx.com", "gmx.de", "web.de", "kundenserver.de", "1and1.com", "ionos.com" },
+    words = { "gmx.net", "web.de", "1and1.com", "ionos" } },
+  { "zoho", hosts = { "zoho.com", "zohomail.com" }, words = { "zoho" } },
+  { "orange", hosts = { "orange.fr", "wanadoo.fr" }, words = { "orange.fr", "wanadoo" } },
+  { "comcast", hosts = { "comcast.net" }, words = { "comcast" } },
+  { "att", hosts = { "att.net", "sbcglobal.net" }, words = { "att.net" } },
+  { "proofpoint", hosts = { "pphosted.com", "ppe-hosted.com" }, words = { "proofpoint" } },
+  { "mimecast", hosts = { "mimecast.com", "mimecast-offshore.com" }, words = { "mimecast" } },
+  { "barracuda", hosts = { "barracudanetworks.com", "ess.barracudanetworks.com" }, words = { "barracuda" } },
+  { "tencent", hosts = { "qq.com", "exmail.qq.com" }, words = { "qq.com", "tencent" } },
+  { "docomo", hosts = { "docomo.ne.jp" }, words = { "docomo.ne.jp" } },
+  { "au", hosts = { "ezweb.ne.jp", "au.com", "auone-net.jp" }, words = { "ezweb.ne.jp", "au.com" } },
+  { "softbank", hosts = { "softbank.ne.jp", "i.softbank.jp" }, words = { "softbank" } },
+}
+
+local function host_is(host, suffix)
+  if host == suffix then return true end
+  return #host > #suffix and sub(host, -#suffix - 1) == "." .. suffix
+end
+
+--- Name the refusing provider.
+-- @tparam ?string remote_mta host name of the server that refused
+-- @tparam ?string diagnostic its reply
+-- @tparam ?string status enhanced status code
+-- @treturn ?string a `RECEIVERS` name
+function M.infer(remote_mta, diagnostic, status)
+  local host = remote_mta and lower(remote_mta)
+  local l = diagnostic and lower(diagnostic)
+  for _, field in ipairs({ "hosts", "words", "statuses" }) do
+    for i = 1, #M.RECEIVERS do
+      local r = M.RECEIVERS[i]
+      local list = r[field] or {}
+      for k = 1, #list do
+        local v = list[k]
+        if (field == "hosts" and host and host_is(host, v)) or (field == "words" and l and find(l, v, 1, true))
+           or (field == "statuses" and status == v) then
+          return r[1]
+        end
+      end
+    end
+  end
+  return nil
+end
+
+return M
