@@ -6,6 +6,7 @@
 
 local core = require "spfkit.core"
 local headers = require "spfkit.headers"
+local deferred = require "spfkit.deferred"
 local errors = require "spfkit.errors"
 local check_options = require("spfkit.options").check
 
@@ -73,32 +74,15 @@ local function fetch(opts, missing)
   return answers
 end
 
--- Deferred mode: run the engine over an answer table, fetch what it reports
--- missing through `query` (from Lua, so the function may yield), repeat.
+-- Deferred mode: the one deferred loop (spfkit.deferred), its rounds
+-- answered through the caller's `query` (from Lua, so it may yield).
 local function check_deferred(opts)
-  local store = core.answers()
   local copts = {}
   for k, v in pairs(opts) do copts[k] = v end
   copts.query, copts.query_many, copts.max_rounds = nil, nil, nil
-  copts.dns = store
-  local max_rounds = opts.max_rounds or 100
-  for _ = 1, max_rounds do
-    local r, blob = core.check(copts)
-    if not r then store:close() return nil, blob end
-    if not r.missing then store:close() return r, blob end
-    local answers = fetch(opts, r.missing)
-    for i, q in ipairs(r.missing) do
-      local ans = answers[i]
-      if not store:put(q.name, q.type, ans) then
-        store:put(q.name, q.type, { rcode = "ERROR", records = {}, ms = ans.ms })
-      end
-    end
-  end
-  store:close()
-  return { result = "temperror", problem = "DNS evaluation did not finish in "
-           .. max_rounds .. " rounds", problem_code = "too-many-rounds",
-           lookups = 0, void_lookups = 0, trace = {}, ip = opts.ip,
-           sender = opts.sender, helo = opts.helo, receiver = opts.receiver }
+  local r, blob = deferred.run(copts, function(missing) return fetch(opts, missing) end, opts.max_rounds)
+  if r and r.problem_code == "too-many-rounds" then r.trace = {} end
+  return r, blob
 end
 
 -- Results carry their trace as a compact string and build `trace`,
