@@ -19,6 +19,7 @@ dependencies = {
 external_dependencies = {
    LDNS = { header = "ldns/ldns.h", library = "ldns" },
    LIBSPF2 = { header = "spf2/spf.h", library = "spf2" },
+   OPENSSL = { header = "openssl/evp.h", library = "crypto" },
 }
 build = {
    type = "builtin",
@@ -29,6 +30,7 @@ build = {
             "csrc/check.c",
             "csrc/core.c",
             "csrc/dns_answer.c",
+            "csrc/dkim.c",
             "csrc/dns_answers.c",
             "csrc/dns_cache.c",
             "csrc/dns_ldns.c",
@@ -42,9 +44,9 @@ build = {
             "csrc/zone_file.c",
          },
          defines = { "_DEFAULT_SOURCE" },
-         libraries = { "ldns", "spf2" },
-         incdirs = { "$(LDNS_INCDIR)", "$(LIBSPF2_INCDIR)" },
-         libdirs = { "$(LDNS_LIBDIR)", "$(LIBSPF2_LIBDIR)" },
+         libraries = { "ldns", "spf2", "crypto" },
+         incdirs = { "$(LDNS_INCDIR)", "$(LIBSPF2_INCDIR)", "$(OPENSSL_INCDIR)" },
+         libdirs = { "$(LDNS_LIBDIR)", "$(LIBSPF2_LIBDIR)", "$(OPENSSL_LIBDIR)" },
       },
       ["spfkit.bounce"] = "lua/spfkit/bounce.lua",
       ["spfkit.bounce.auth"] = "lua/spfkit/bounce/auth.lua",
