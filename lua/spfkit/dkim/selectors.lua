@@ -17,7 +17,8 @@ local ipairs, type, lower = ipairs, type, string.lower
 M.COMMON = {
   -- cPanel (mixhost, many shared hosts) and Plesk publish default._domainkey:
   -- https://docs.cpanel.net/cpanel/email/email-deliverability/
-  -- https://docs.plesk.com/en-US/obsidian/administrator-guide/mail/antispam-tools/dkim-domainkeys-identified-mail.59453/
+  -- https://docs.plesk.com/en-US/obsidian/administrator-guide/mail/antispam-tools/
+  --   dkim-domainkeys-identified-mail.59453/
   "default",
   -- Google Workspace: "the selector prefix ... (google by default)":
   -- https://support.google.com/a/answer/177063
