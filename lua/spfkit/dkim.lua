@@ -158,6 +158,15 @@ function M.verify(opts)
   return verify.verify(ask, o)
 end
 
+--- The finding `{ code = "dkim-verify-*", severity, params }` that puts one
+-- verification result into words (texts in lua/spfkit/i18n/dkim.lua).
+-- @tparam table result one entry of `spfkit.dkim.verify`
+-- @treturn table
+function M.verdict(result)
+  if type(result) ~= "table" then error("spfkit.dkim.verdict: expected a result table", 2) end
+  return verify.finding(result)
+end
+
 --- Split a long TXT value into character-strings for panels and zone files
 -- that limit a string to 255 bytes (receivers join them with nothing in
 -- between, RFC 6376 3.6.2.2).

@@ -10,7 +10,7 @@ local lookup = require "spfkit.dkim.lookup"
 
 local M = {}
 
-local ipairs, lower, concat, find, sub = ipairs, string.lower, table.concat, string.find, string.sub
+local ipairs, tostring, lower, concat, find, sub = ipairs, tostring, string.lower, table.concat, string.find, string.sub
 
 --- Signatures verified per message (more are reported as not checked).
 M.MAX_SIGNATURES = 10
@@ -114,6 +114,24 @@ local function one(ask, fields, body, f, opts)
   else r.result, r.reason = "pass", not body and "headers-only" or nil end
   if expired(sig, opts.now) then r.result, r.reason = "permerror", "expired" end
   return r
+end
+
+local VERDICTS = {
+  pass = "info", ["headers-only"] = "info", ["body-changed"] = "warning", ["key-mismatch"] = "error",
+  ["no-key"] = "error", ["key-revoked"] = "error", ["key-unusable"] = "error",
+  ["dns-temperror"] = "warning", expired = "warning",
+}
+
+--- The finding that says a verification result in words.
+-- @tparam table r one entry of `verify`
+-- @treturn table `{ code = "dkim-verify-<reason>"|"dkim-verify-pass"|"dkim-verify-permerror",
+--   severity, params = {d, s, name, reason, result} }`
+function M.finding(r)
+  local reason = r.result == "pass" and (r.reason or "pass") or r.reason
+  local sev = VERDICTS[reason or ""]
+  local code = sev and ("dkim-verify-" .. reason) or "dkim-verify-permerror"
+  return { code = code, severity = sev or "error", params = { d = r.d or "?", s = r.s or "?",
+    name = r.key_name or "?", reason = tostring(reason), result = r.result } }
 end
 
 --- Verify every DKIM-Signature of a message.
