@@ -46,6 +46,9 @@ local PARAMS = {
   result = "softfail", record = "v=spf1 include:_spf.example.jp ~all", terms = "ip4:1.2.3.4/33", tag = "p",
   type = "A", n = 2, h = 1, m = 30, reason_name = "the address does not exist",
   problem_code = "bad-cidr",
+  -- DKIM (lua/spfkit/i18n/dkim.lua)
+  v = "DKIM2", k = "dsa", s = "default", bits = 512, min = 1024, good = 2048, char = '"', selector = "default",
+  found = "default._domainkey.example.jp.example.jp", d = "example.jp", cause = "truncated", bytes = 200, need = 294,
 }
 
 -- Codes that are labels or units of the report, not sentences.
