@@ -15,8 +15,8 @@ local M = {}
 
 local find, sub, gsub = string.find, string.sub, string.gsub
 
---- Longest tag-list read (a TXT record or a header is far shorter).
-M.MAX_LENGTH = 65536
+--- Longest tag-list read (a TXT RR is at most 64 KB; headers are shorter).
+M.MAX_LENGTH = 262144
 
 local function syntax(message, position)
   return nil, errors.new("dkim-syntax", message, { position = position })
@@ -57,9 +57,12 @@ end
 -- @treturn[1] table the tags in order `{ {name, value, eq = <position of
 --   "=">, stop = <position of the ";" ending it, or #text+1>} }`
 -- @treturn[2] nil
--- @treturn[2] table err `{ code = "dkim-syntax"|"dkim-duplicate-tag", message, position }`
+-- @treturn[2] table err `{ code = "dkim-syntax"|"dkim-duplicate-tag"|"dkim-too-long", message, position }`
 function M.parse(text)
-  if #text > M.MAX_LENGTH then return syntax("tag-list longer than " .. M.MAX_LENGTH .. " bytes", M.MAX_LENGTH + 1) end
+  if #text > M.MAX_LENGTH then
+    return nil, errors.new("dkim-too-long", "tag-list longer than " .. M.MAX_LENGTH .. " bytes",
+                           { position = M.MAX_LENGTH + 1 })
+  end
   local fws = bad_fws(text, 1, #text)
   if fws then return syntax("line break not followed by whitespace", fws) end
   local map, list, pos, n = {}, {}, 1, #text

@@ -59,6 +59,8 @@ ja["dkim-key-not-a-key"] = function(p)
 end
 en["dkim-syntax"] = "The DKIM record or signature is not a valid tag list (at character {position})."
 ja["dkim-syntax"] = "DKIM のレコードまたは署名のタグの書き方が正しくありません({position} 文字目)。"
+en["dkim-too-long"] = "The DKIM record or signature is longer than any DNS record or header can be."
+ja["dkim-too-long"] = "DKIM のレコードまたは署名が、DNS レコードやヘッダーとしてありえない長さです。"
 en["dkim-duplicate-tag"] = "The tag {tag}= appears twice."
 ja["dkim-duplicate-tag"] = "タグ {tag}= が 2 回書かれています。"
 
