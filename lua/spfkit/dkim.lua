@@ -91,8 +91,9 @@ function M.check(opts)
 end
 
 --- The selectors to try, in order: the DKIM-Signature's s= (with its d=),
--- then the provider's, then (when neither names one, or `common = true`)
--- the common ones (`spfkit.dkim.COMMON_SELECTORS`).
+-- then the provider's, then (when no signature names one, or `common = true`)
+-- the common ones (`spfkit.dkim.COMMON_SELECTORS`, each documented in
+-- lua/spfkit/dkim/selectors.lua).
 -- @tparam table opts `{ signature = <DKIM-Signature value or list>, provider = <id>,
 --   common = false }`
 -- @treturn table `{ {selector, domain = <d= or nil>, source = "signature"|"provider"|"common"} }`

@@ -71,9 +71,10 @@ function M.list(opts)
     local s, d = from_signature(v)
     if s and s ~= "" then add(out, seen, s, d, "signature") end
   end
+  local from_sig = #out > 0
   local p = opts.provider and providers[opts.provider]
   for _, s in ipairs(p and p.selectors or {}) do add(out, seen, s, nil, "provider") end
-  if #out == 0 or opts.common then
+  if not from_sig or opts.common then
     for _, s in ipairs(M.COMMON) do add(out, seen, s, nil, "common") end
   end
   return out
