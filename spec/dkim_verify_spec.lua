@@ -126,6 +126,16 @@ describe("spfkit.dkim.verify, differential", function()
     assert.are.equal("key-mismatch", r[1].reason)
   end)
 
+  it("agrees with dkimpy that a key under 1024 bits does not pass", function()
+    local weak = ctx:genkey("rsa", 512)
+    local m = ctx:sign{ { message = BASE, key = weak, selector = "weak", domain = "example.jp" } }
+    local k = { ["weak._domainkey.example.jp"] = weak.record }
+    assert.are.same(ctx:dkimpy(m, k), ours(m, { keys = k }))
+    local r = dkim.verify{ message = m[1], keys = k }[1]
+    assert.are.equal("key-unusable", r.reason)
+    assert.are.equal("dkim-key-weak", r.key_findings[1].code)
+  end)
+
   it("says why: body-changed, key-mismatch, no-key", function()
     local base = signed[1]
     assert.are.equal("body-changed", dkim.verify{ message = ALTER["body word"](base), keys = keys }[1].reason)
