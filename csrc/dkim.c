@@ -11,8 +11,14 @@
  *   key:verify(alg, data, sig)      -> true | false, reason
  *   core.dkim_sha256(s)             -> 32 raw bytes
  */
+/* d2i_RSA_PUBKEY and EVP_PKEY_assign_RSA are deprecated in OpenSSL 3 but
+ * load an RSA SubjectPublicKeyInfo ~50x faster than d2i_PUBKEY, which runs
+ * the provider decoder chain (measured with Debian 12's 3.0: 2 us against
+ * 117 us a key; a whole verification takes ~35 us). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include "spfkit.h"
 
@@ -67,11 +73,23 @@ static int l_b64(lua_State *L) {
   return 2;
 }
 
+/* The fast path for RSA SPKI (see the top); NULL when der is not one. */
+static EVP_PKEY *load_rsa(const unsigned char *der, size_t n) {
+  const unsigned char *p = der;
+  RSA *rsa = d2i_RSA_PUBKEY(NULL, &p, (long)n);
+  EVP_PKEY *pkey;
+  if (!rsa) return NULL;
+  if (p != der + n || !(pkey = EVP_PKEY_new())) { RSA_free(rsa); return NULL; }
+  if (EVP_PKEY_assign_RSA(pkey, rsa) != 1) { RSA_free(rsa); EVP_PKEY_free(pkey); return NULL; }
+  return pkey;
+}
+
 static EVP_PKEY *load_der(const unsigned char *der, size_t n, const char *k) {
   const unsigned char *p = der;
   EVP_PKEY *pkey;
   if (strcmp(k, "ed25519") == 0 && n == ED25519_RAW_LEN)
     return EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der, n);
+  if (strcmp(k, "rsa") == 0 && (pkey = load_rsa(der, n)) != NULL) return pkey;
   pkey = d2i_PUBKEY(NULL, &p, (long)n);
   if (pkey && p != der + n) { EVP_PKEY_free(pkey); return NULL; }  /* trailing bytes */
   return pkey;
