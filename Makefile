@@ -6,14 +6,15 @@
 DEPS = gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev \
        lua-busted lua-yaml lua-cjson lua-check luarocks \
        libldns-dev ldnsutils libspf2-dev nsd valgrind publicsuffix \
-       python3-spf libsisimai-perl libmail-spf-perl lua5.1
+       python3-spf libsisimai-perl libmail-spf-perl lua5.1 \
+       libssl-dev openssl python3-dkim python3-nacl libmail-dkim-perl opendkim-tools
 
 CC      ?= gcc
 OPT     ?= -O2 -g
 WARN     = -std=c99 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 DEFS     = -D_DEFAULT_SOURCE -fPIC -fvisibility=hidden
-LIBS     = -lldns -lspf2
+LIBS     = -lldns -lspf2 -lcrypto
 INC54    = -I/usr/include/lua5.4
 INCJIT   = -I/usr/include/luajit-2.1
 SAN      = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -90,10 +91,10 @@ demo: deps all
 	@sh tools/demo.sh
 
 bench: deps all
-	@for b in bench/check bench/bounce bench/dns; do echo "== $$b"; ./$$b || exit 1; done
+	@for b in bench/check bench/bounce bench/dns bench/dkim; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec examples bench/bounce bin/spfkit
+	luacheck lua spec examples bench/bounce bench/dkim bin/spfkit
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec

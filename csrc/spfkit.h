@@ -240,6 +240,7 @@ void spfkit_open_answers(lua_State *L);  /* answers (deferred store) */
 void spfkit_open_iconv(lua_State *L);    /* iconv */
 void spfkit_open_dns(lua_State *L);      /* resolver, cache, wire codec */
 void spfkit_open_libspf2(lua_State *L);  /* libspf2 compatibility engine */
+void spfkit_open_dkim(lua_State *L);     /* DKIM keys and signatures (OpenSSL) */
 
 /* Register functions of l into the table at the top of the stack. */
 void spfk_setfuncs(lua_State *L, const luaL_Reg *l);

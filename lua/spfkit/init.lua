@@ -101,7 +101,7 @@ function spfkit.diagnose(opts) return require("spfkit.diagnose").diagnose(opts) 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local MODULES = {
   bounce = "spfkit.bounce", providers = "spfkit.providers", dns = "spfkit.dns",
-  i18n = "spfkit.i18n", compat = "spfkit.compat",
+  i18n = "spfkit.i18n", compat = "spfkit.compat", dkim = "spfkit.dkim",
 }
 
 -- Real DNS sources (lua/spfkit/dns.lua): spfkit.resolver{...}, spfkit.cache{...}
