@@ -123,7 +123,9 @@ function M.read_bounce(opts)
     local b = boundary_of(ngx.var.content_type)
     if not b then return nil, errors.new("bad-form", "multipart body without a boundary", { status = 400 }) end
     bounce, fields = from_parts(multipart(data, b), field)
-  elseif ctype:find("^application/x%-www%-form%-urlencoded") then
+  elseif ctype:find("^application/x%-www%-form%-urlencoded") and not data:find("[\n ]") then
+    -- a real form encodes its spaces and newlines; a message posted with
+    -- curl --data-binary's default type is taken as it is
     bounce, fields = from_urlencoded(data, field)
   end
   if not bounce or bounce:find("^%s*$") then
