@@ -5,6 +5,7 @@
 local nginx = require "spec.support.nginx"
 local nsd = require "spec.support.nsd"
 local slow = require "spec.support.slowdns"
+local fake = require "spec.support.fakedns"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -43,8 +44,6 @@ local function example_lines()
       out[#out + 1] = line:gsub(";.*$", "")
     end
   end
-  -- a dead end for the deadline test, and a second SPF domain with a chain
-  out[#out + 1] = "dead IN NS ns.dead"
   return out
 end
 
@@ -83,34 +82,32 @@ end
 local cjson = require "cjson"
 
 describe("spfkit.openresty in nginx", function()
-  local dns, px, web, dir
+  local dns, px, dead, web, dir
 
   setup(function()
     dns = assert(nsd.start{ zones = { ["example.jp"] = example_lines() } })
-    px = assert(slow.start{ upstream = dns.port, delay = 2 })
+    px = assert(slow.start{ upstream = dns.port, delay = 0.5 })
+    dead = assert(fake.start("silent"))
     web = assert(nginx.start{ workers = 1, env = { SPFKIT_NAMESERVERS = dns.addr }, locations = ([[
         location = /slow/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
-            local r = assert(o.diagnose_request{ dns = o.dns{ nameservers = { %q }, timeout = 5, retries = 0,
-                                                              deadline = tonumber(ngx.var.arg_deadline) or 10 } })
+            local r = assert(o.diagnose_request{ dns = o.dns{ nameservers = { "%s" }, timeout = 5, retries = 0 } })
             ngx.say(r:json()) } }
-        location = /slow/check { content_by_lua_block {
+        location = /slow/many { content_by_lua_block {
             local o = require "spfkit.openresty"
-            local src = o.dns{ nameservers = { %q }, timeout = 5, retries = 0 }
-            local spfkit = require "spfkit"
-            local opts = { ip = "164.0.1.2", sender = "postmaster@example.jp" }
-            if ngx.var.arg_many ~= "1" then opts = { ip = opts.ip, sender = opts.sender,
-                query = function(n, t) return src:query(n, t) end } else opts = src:check_options(opts) end
-            local t0 = ngx.now()
-            local r = spfkit.check(opts)
-            ngx.update_time()
-            ngx.say(r.result, " ", string.format("%%.2f", ngx.now() - t0), " ", src:stats().sent) } }
+            local src = o.dns{ nameservers = { "%s" }, timeout = 5, retries = 0 }
+            local qs = { {"example.jp", "TXT"}, {"_spf.example.jp", "TXT"}, {"mail.example.jp", "A"},
+                         {"nx.example.jp", "TXT"} }
+            local out = {}
+            if ngx.var.arg_many == "1" then out = src:query_many(qs)
+            else for i, q in ipairs(qs) do out[i] = src:query(q[1], q[2]) end end
+            for i = 1, #out do ngx.say(out[i].rcode, " ", #out[i].records) end } }
         location = /dead/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
-            local r = assert(o.diagnose_request{ dns = o.dns{ nameservers = { "127.0.0.1:9" , %q }, timeout = 5,
+            local r = assert(o.diagnose_request{ dns = o.dns{ nameservers = { "%s" }, timeout = 5,
                                                               deadline = 1.5 } })
             ngx.say(r:json()) } }
-]]):format(px.addr, px.addr, px.addr) })
+]]):format(px.addr, px.addr, dead.addr) })
     dir = nsd.tmpdir("spfkit-orspec")
   end)
 
@@ -118,6 +115,7 @@ describe("spfkit.openresty in nginx", function()
     if web then web:stop() end
     if px then px:stop() end
     if dns then dns:stop() end
+    if dead then dead:stop() end
     if dir then sh("rm -rf '" .. dir .. "'") end
   end)
 
@@ -178,6 +176,67 @@ describe("spfkit.openresty in nginx", function()
       assert.equal("pass", cjson.decode(body).result)
       code = curl("'" .. web.url .. "/api/check?ip=192.0.2.5'")
       assert.equal(400, code)
+    end)
+  end)
+
+  describe("never blocks the worker", function()
+    it("answers /ping within 50 ms while four slow diagnoses are in flight", function()
+      local f = tmpfile(dir, "slow.eml", RAW)
+      local outs = {}
+      for i = 1, 4 do
+        outs[i] = dir .. "/slow" .. i .. ".json"
+        sh("curl -s --max-time 30 --data-binary @" .. f .. " " .. web.url .. "/slow/diagnose >" .. outs[i] .. " &")
+      end
+      local _, peak
+      for _ = 1, 100 do             -- until all four are waiting on the slow proxy
+        _, peak = px:count()
+        if peak >= 4 then break end
+        nsd.sleep(0.02)
+      end
+      assert.is_true(peak >= 4)
+      local worst = 0
+      for _ = 1, 10 do
+        local code, body, t = curl(web.url .. "/ping")
+        assert.equal(200, code)
+        assert.equal("pong\n", body)
+        if t > worst then worst = t end
+      end
+      assert.is_true(worst < 0.05, "ping took " .. worst .. " s")
+      for i = 1, 4 do                -- and the four finish with the right answer
+        local body
+        for _ = 1, 500 do
+          body = read(outs[i])
+          if body:find("\n$") then break end
+          nsd.sleep(0.05)
+        end
+        assert.equal(FIX, cjson.decode(body).fix.value)
+      end
+    end)
+
+    it("asks independent questions at once with query_many", function()
+      px:reset()
+      local code, body = curl(web.url .. "/slow/many")
+      assert.equal(200, code, body)
+      local n, peak = px:count()
+      assert.same({ 4, 1 }, { n, peak })
+      local seq = body
+      px:reset()
+      code, body = curl(web.url .. "/slow/many?many=1")
+      assert.equal(200, code, body)
+      n, peak = px:count()
+      assert.same({ 4, 4 }, { n, peak })
+      assert.equal(seq, body)
+      assert.equal("NOERROR 2\nNOERROR 1\nNOERROR 1\nNXDOMAIN 0\n", body)
+    end)
+
+    it("ends a diagnosis at the deadline, with a temperror report, when the nameserver is dead", function()
+      local f = tmpfile(dir, "dead.eml", RAW)
+      local code, body, t = curl("--data-binary @" .. f .. " " .. web.url .. "/dead/diagnose")
+      assert.equal(200, code, body)
+      local r = cjson.decode(body)
+      assert.matches("^spfkit%.diagnosis/", r.schema)
+      assert.truthy(body:find("temperror", 1, true), body)
+      assert.is_true(t >= 1.5 and t < 3, "took " .. t .. " s")
     end)
   end)
 end)

@@ -6,7 +6,7 @@
 --
 --   local slow = require "spec.support.slowdns"
 --   local px = assert(slow.start{ upstream = nsd_srv.port, delay = 2 })
---   px.addr ("127.0.0.1:PORT"), px:count() (queries seen), px:stop()
+--   px.addr ("127.0.0.1:PORT"), px:count() (queries seen, peak in flight), px:reset(), px:stop()
 local nsd = require "spec.support.nsd"
 
 local M = {}
@@ -14,7 +14,7 @@ local M = {}
 M.PYTHON = "/usr/bin/python3"
 
 M.SCRIPT = [==[
-import socket, sys, threading, time, os
+import os, signal, socket, sys, threading, time
 portfile, upstream, delay, countfile = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 u.bind(("127.0.0.1", 0))
@@ -22,22 +22,36 @@ with open(portfile + ".tmp", "w") as f:
     f.write(str(u.getsockname()[1]))
 os.rename(portfile + ".tmp", portfile)
 lock = threading.Lock()
-count = [0]
+count, inflight, peak = [0], [0], [0]
+
+def note(d):
+    with lock:
+        if d > 0:
+            count[0] += 1
+        inflight[0] += d
+        peak[0] = max(peak[0], inflight[0])
+        with open(countfile, "w") as f:
+            f.write("%d %d" % (count[0], peak[0]))
 
 def serve(q, peer):
-    with lock:
-        count[0] += 1
-        with open(countfile, "w") as f:
-            f.write(str(count[0]))
+    note(1)
     time.sleep(delay)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(3)
     try:
         s.sendto(q, ("127.0.0.1", upstream))
-        u.sendto(s.recv(65535), peer)
+        a = s.recv(65535)
+        note(-1)
+        u.sendto(a, peer)
     except Exception as e:
+        note(-1)
         sys.stderr.write("slowdns: %r\n" % (e,))
     s.close()
+
+def reset(*_):
+    with lock:
+        count[0], peak[0] = 0, inflight[0]
+signal.signal(signal.SIGUSR1, reset)
 
 while True:
     q, peer = u.recvfrom(65535)
@@ -71,8 +85,17 @@ function Proxy:stop()
   os.execute("rm -rf '" .. self.dir .. "'")
 end
 
---- Queries received so far.
-function Proxy:count() return tonumber(read(self.dir .. "/count") or "") or 0 end
+--- Queries received so far, and the most that were in flight at once.
+function Proxy:count()
+  local n, peak = (read(self.dir .. "/count") or ""):match("^(%d+) (%d+)")
+  return tonumber(n) or 0, tonumber(peak) or 0
+end
+
+--- Forget the counts (the peak starts again from the queries in flight).
+function Proxy:reset()
+  os.execute("kill -USR1 " .. self.pid)
+  nsd.sleep(0.05)
+end
 
 --- Starts the proxy. opts: { upstream = port of the real server, delay = seconds }
 function M.start(opts)
