@@ -6,6 +6,7 @@ local nginx = require "spec.support.nginx"
 local nsd = require "spec.support.nsd"
 local slow = require "spec.support.slowdns"
 local fake = require "spec.support.fakedns"
+local chromium = require "spec.support.chromium"
 
 local function read(path)
   local f = assert(io.open(path, "rb"))
@@ -29,8 +30,12 @@ describe("spfkit.openresty outside nginx", function()
   end)
 end)
 
+-- nginx, NSD and Chromium are separate processes: the sanitizer and valgrind
+-- runs (which check the C core) would only slow them down or break them
+local preload = os.getenv("LD_PRELOAD") or ""
 local why = nginx.missing() or (not nsd.available() and "nsd is not installed (make deps installs it)")
   or (not slow.available() and "python3 is not installed")
+  or (preload:find("asan", 1, true) and "real nginx runs in the plain Lua 5.4 and LuaJIT runs, not under ASan")
 if why then
   describe("spfkit.openresty in nginx", function() pending(why) end)
   return
@@ -81,13 +86,14 @@ end
 
 local cjson = require "cjson"
 
-describe("spfkit.openresty in nginx", function()
+describe("spfkit.openresty in nginx #slow", function()
   local dns, px, dead, web, dir
 
   setup(function()
     dns = assert(nsd.start{ zones = { ["example.jp"] = example_lines() } })
     px = assert(slow.start{ upstream = dns.port, delay = 0.5 })
     dead = assert(fake.start("silent"))
+    dir = nsd.tmpdir("spfkit-orspec")
     web = assert(nginx.start{ workers = 1, env = { SPFKIT_NAMESERVERS = dns.addr }, locations = ([[
         location = /slow/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
@@ -102,13 +108,13 @@ describe("spfkit.openresty in nginx", function()
             if ngx.var.arg_many == "1" then out = src:query_many(qs)
             else for i, q in ipairs(qs) do out[i] = src:query(q[1], q[2]) end end
             for i = 1, #out do ngx.say(out[i].rcode, " ", #out[i].records) end } }
+        location = /__test/submit { alias %s/submit.html; }
         location = /dead/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
             local r = assert(o.diagnose_request{ dns = o.dns{ nameservers = { "%s" }, timeout = 5,
                                                               deadline = 1.5 } })
             ngx.say(r:json()) } }
-]]):format(px.addr, px.addr, dead.addr) })
-    dir = nsd.tmpdir("spfkit-orspec")
+]]):format(px.addr, px.addr, dir, dead.addr) })
   end)
 
   teardown(function()
@@ -237,6 +243,58 @@ describe("spfkit.openresty in nginx", function()
       assert.matches("^spfkit%.diagnosis/", r.schema)
       assert.truthy(body:find("temperror", 1, true), body)
       assert.is_true(t >= 1.5 and t < 3, "took " .. t .. " s")
+    end)
+  end)
+
+  describe("the page in headless Chromium", function()
+    before_each(function()
+      if not chromium.available() then pending("chromium is not installed (make deps installs it)") end
+    end)
+
+    -- a test-only page: loads the panel's page, pastes the bounce into its
+    -- textarea, picks a language and clicks its button, like a customer
+    local function submit_page(lang)
+      write(dir .. "/submit.html", table.concat{
+        "<!DOCTYPE html><html><body><script>",
+        "fetch('/').then(function(r){return r.text();}).then(function(html){",
+        "document.open();document.write(html);document.close();",
+        "document.getElementById('bounce').value=", cjson.encode(RAW), ";",
+        "document.getElementById('lang').value='", lang, "';",
+        "document.getElementById('go').click();});",
+        "</script></body></html>" })
+      return web.url .. "/__test/submit"
+    end
+
+    it("shows the form in Japanese by default, without script errors", function()
+      local dom, log = chromium.dump_dom(web.url .. "/", dir)
+      assert.matches('<html lang="ja" data%-ready="1">', dom)
+      assert.truthy(dom:find('id="bounce-form"', 1, true))
+      assert.truthy(dom:find("診断する", 1, true))
+      assert.is_nil(dom:find('id="report"', 1, true))
+      assert.same({}, chromium.script_errors(log))
+    end)
+
+    it("diagnoses a bounce pasted into the form: the fix in the DOM, the report on screen", function()
+      local dom, log = chromium.dump_dom(submit_page("ja"), dir)
+      assert.same({}, chromium.script_errors(log))
+      assert.matches('data%-ready="1"', dom)
+      assert.truthy(dom:find('<code id="fix-value">' .. FIX .. "</code>", 1, true), dom)
+      assert.truthy(dom:find('class="spfkit-report', 1, true))
+      assert.truthy(dom:find("spfkit 診断結果", 1, true) or dom:find('lang="ja"', 1, true))
+      local png = assert(chromium.screenshot(submit_page("ja"), dir, "900,900"))
+      local box = assert(chromium.find_color(png, 0xee, 0xf6, 0xee))   -- the fix box's background
+      assert.is_true(box.count > 5000, "fix box pixels: " .. box.count)
+      assert.is_true(box.dark > 200, "no text in the fix box")        -- the record and the button, drawn
+      local before = assert(chromium.screenshot(web.url .. "/", dir, "900,900"))
+      assert.equal(0, assert(chromium.find_color(before, 0xee, 0xf6, 0xee)).count)
+    end)
+
+    it("answers in English when English is picked", function()
+      local dom, log = chromium.dump_dom(submit_page("en"), dir)
+      assert.same({}, chromium.script_errors(log))
+      assert.matches('<html lang="en"', dom)
+      assert.truthy(dom:find(FIX, 1, true))
+      assert.truthy(dom:find('lang="en"', 1, true))
     end)
   end)
 end)

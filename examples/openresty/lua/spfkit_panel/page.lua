@@ -29,11 +29,11 @@ form p{margin:.6em 0}#fix{margin:1em 0;padding:.6em;background:#eef6ee;border-ra
 
 -- copies the proposed record; also shows that the page's script runs
 local SCRIPT = [[
-(function(){var b=document.getElementById('copy');if(!b)return;
+(function(){document.documentElement.setAttribute('data-ready','1');
+var b=document.getElementById('copy');if(!b)return;
 b.addEventListener('click',function(){var v=document.getElementById('fix-value').textContent;
 var done=function(){b.textContent=b.getAttribute('data-done');};
-if(navigator.clipboard){navigator.clipboard.writeText(v).then(done,done);}else{done();}});
-document.documentElement.setAttribute('data-ready','1');})();]]
+if(navigator.clipboard){navigator.clipboard.writeText(v).then(done,done);}else{done();}});})();]]
 
 local function select_lang(lang)
   local opt = function(v, label)
@@ -49,7 +49,7 @@ local function form(t, lang)
     '<p><label for="bounce">', esc(t.paste), '</label><br><textarea name="bounce" id="bounce"></textarea></p>',
     '<p><label for="bounce_file">', esc(t.file), '</label> <input type="file" name="bounce_file" id="bounce_file" accept=".eml,message/rfc822,text/plain"></p>',
     '<p><label for="lang">', esc(t.lang), "</label> ", select_lang(lang),
-    ' <button type="submit" id="submit">', esc(t.submit), "</button></p></form>",
+    ' <button type="submit" id="go">', esc(t.submit), "</button></p></form>",
   }
 end
 
