@@ -11,7 +11,7 @@
 
 local errors = require "spfkit.errors"
 
-local ngx = ngx   -- luacheck: ignore (ngx_lua's global)
+local ngx = ngx
 local type, tonumber, pairs, ipairs = type, tonumber, pairs, ipairs
 
 local M = {}

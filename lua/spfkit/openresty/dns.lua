@@ -17,7 +17,7 @@ local ttl = require "spfkit.dns.ttl"
 local errors = require "spfkit.errors"
 local options = require "spfkit.options"
 
-local ngx = ngx   -- luacheck: ignore (ngx_lua's global)
+local ngx = ngx
 local type, tostring, tonumber, ipairs, error = type, tostring, tonumber, ipairs, error
 local floor, min = math.floor, math.min
 
@@ -59,7 +59,7 @@ local function check_opts(opts)
   if opts.retries ~= nil and (opts.retries % 1 ~= 0 or opts.retries < 0 or opts.retries > 10) then
     error(fname .. ": option 'retries' must be an integer in 0..10", 3)
   end
-  if opts.deadline ~= nil and not (opts.deadline > 0) then
+  if opts.deadline ~= nil and opts.deadline <= 0 then
     error(fname .. ": option 'deadline' must be > 0 seconds", 3)
   end
 end

@@ -47,7 +47,8 @@ local function form(t, lang)
     '<form method="post" action="/?lang=', lang, '" enctype="multipart/form-data" id="bounce-form">',
     "<p>", esc(t.intro), "</p>",
     '<p><label for="bounce">', esc(t.paste), '</label><br><textarea name="bounce" id="bounce"></textarea></p>',
-    '<p><label for="bounce_file">', esc(t.file), '</label> <input type="file" name="bounce_file" id="bounce_file" accept=".eml,message/rfc822,text/plain"></p>',
+    '<p><label for="bounce_file">', esc(t.file), '</label> <input type="file" name="bounce_file"',
+    ' id="bounce_file" accept=".eml,message/rfc822,text/plain"></p>',
     '<p><label for="lang">', esc(t.lang), "</label> ", select_lang(lang),
     ' <button type="submit" id="go">', esc(t.submit), "</button></p></form>",
   }
@@ -55,7 +56,8 @@ end
 
 local function fix_box(t, fix)
   if not (fix and fix.value) then return "" end
-  return ('<div id="fix"><code id="fix-value">%s</code> <button type="button" id="copy" data-done="%s">%s</button></div>')
+  return ('<div id="fix"><code id="fix-value">%s</code> '
+    .. '<button type="button" id="copy" data-done="%s">%s</button></div>')
     :format(esc(fix.value), esc(t.copied), esc(t.copy))
 end
 
