@@ -49,6 +49,8 @@ local function example_lines()
       out[#out + 1] = line:gsub(";.*$", "")
     end
   end
+  out[#out + 1] = 'fresh IN TXT "v=spf1 -all"'                    -- asked only by the cache test
+  out[#out + 1] = "big IN TXT " .. select(2, nsd.big_record())   -- over 1232 octets: TCP
   return out
 end
 
@@ -108,6 +110,19 @@ describe("spfkit.openresty in nginx #slow", function()
             if ngx.var.arg_many == "1" then out = src:query_many(qs)
             else for i, q in ipairs(qs) do out[i] = src:query(q[1], q[2]) end end
             for i = 1, #out do ngx.say(out[i].rcode, " ", #out[i].records) end } }
+        location = /t/query { content_by_lua_block {
+            local o = require "spfkit.openresty"
+            local a = ngx.var.arg_ns2 and { ngx.var.arg_ns, ngx.var.arg_ns2 } or { ngx.var.arg_ns }
+            local src = o.dns{ nameservers = a, cache = ngx.var.arg_cache, timeout = 0.3, retries = 0 }
+            local ans, err = src:query(ngx.var.arg_name, ngx.var.arg_type)
+            local st = src:stats()
+            local len = 0
+            for _, r in ipairs(ans and ans.records or {}) do
+              if type(r.data) == "table" then len = len + #table.concat(r.data) end
+            end
+            ngx.say(require("cjson").encode{ rcode = ans and ans.rcode, n = ans and #ans.records,
+              cached = ans and ans.cached or false, ttl = ans and ans.records[1] and ans.records[1].ttl,
+              err = err and err.code, len = len, tcp = st.tcp, sent = st.sent }) } }
         location = /__test/submit { alias %s/submit.html; }
         location = /dead/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
@@ -183,6 +198,45 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.equal("pass", cjson.decode(body).result)
       code = curl("'" .. web.url .. "/api/check?ip=192.0.2.5'")
       assert.equal(400, code)
+    end)
+  end)
+
+  describe("the DNS source", function()
+    local function ask(q)
+      local code, body = curl("'" .. web.url .. "/t/query?" .. q .. "'")
+      assert.equal(200, code, body)
+      return cjson.decode(body)
+    end
+
+    it("caches answers in the shared dict, TTLs aged, NXDOMAIN per the SOA", function()
+      local pxy = assert(fake.start("proxy", { upstream = dns.port }))
+      local q = "ns=" .. pxy.addr .. "&cache=spfkit_dns&type=TXT&name="
+      local a1 = ask(q .. "fresh.example.jp")
+      local a2 = ask(q .. "FRESH.example.jp.")
+      local n1 = ask(q .. "nx-fresh.example.jp")
+      local n2 = ask(q .. "nx-fresh.example.jp")
+      local un = ask("ns=" .. pxy.addr .. "&type=TXT&name=fresh.example.jp")   -- no cache given
+      local seen = #pxy:queries()
+      pxy:stop()
+      assert.same({ "NOERROR", 1, false, 300 }, { a1.rcode, a1.n, a1.cached, a1.ttl })
+      assert.same({ "NOERROR", 1, true }, { a2.rcode, a2.n, a2.cached })
+      assert.is_true(a2.ttl <= 300 and a2.ttl >= 298)
+      assert.same({ "NXDOMAIN", false, "NXDOMAIN", true }, { n1.rcode, n1.cached, n2.rcode, n2.cached })
+      assert.is_false(un.cached)
+      assert.equal(3, seen)
+    end)
+
+    it("tries the next nameserver when one is dead", function()
+      local a = ask("ns=" .. dead.addr .. "&ns2=" .. dns.addr .. "&type=TXT&name=example.jp")
+      assert.same({ "NOERROR", 2, 2 }, { a.rcode, a.n, a.sent })
+      a = ask("ns=" .. dead.addr .. "&type=TXT&name=example.jp")
+      assert.equal("timeout", a.err)
+    end)
+
+    it("falls back to TCP for a truncated answer", function()
+      local a = ask("ns=" .. dns.addr .. "&type=TXT&name=big.example.jp")
+      assert.same({ "NOERROR", 1, 1 }, { a.rcode, a.n, a.tcp })
+      assert.equal(#(nsd.big_record()), a.len)
     end)
   end)
 
