@@ -123,6 +123,17 @@ describe("spfkit.openresty in nginx #slow", function()
             ngx.say(require("cjson").encode{ rcode = ans and ans.rcode, n = ans and #ans.records,
               cached = ans and ans.cached or false, ttl = ans and ans.records[1] and ans.records[1].ttl,
               err = err and err.code, len = len, tcp = st.tcp, sent = st.sent }) } }
+        location = /t/errors { content_by_lua_block {
+            local o = require "spfkit.openresty"
+            local function try(f, ...) local ok, e = pcall(f, ...) ngx.say(ok and "ok" or tostring(e)) end
+            try(o.dns, { nameservers = {} })
+            try(o.dns, { nameservers = { "127.0.0.1" }, colour = "red" })
+            try(o.dns, { nameservers = { "127.0.0.1" }, cache = "no_such_dict" })
+            try(o.dns, { nameservers = { "127.0.0.1" }, retries = 1.5 })
+            try(function() o.dns{ nameservers = { "127.0.0.1" } }:query("example.jp") end)
+            try(o.diagnose_request, { colour = "red" })
+            local a, err = o.dns{ nameservers = { "127.0.0.1:9" }, timeout = 1 }:query("a..b", "TXT")
+            ngx.say(tostring(a), " ", err.code) } }
         location = /__test/submit { alias %s/submit.html; }
         location = /dead/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
@@ -233,11 +244,36 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.equal("timeout", a.err)
     end)
 
+    it("ignores answers that are not to its question, and times out on them alone", function()
+      local spoof = assert(fake.start("spoof-then-real", { upstream = dns.port }))
+      local wrong = assert(fake.start("wrong-question", { upstream = dns.port }))
+      local a = ask("ns=" .. spoof.addr .. "&type=TXT&name=example.jp")
+      local b = ask("ns=" .. wrong.addr .. "&type=TXT&name=example.jp")
+      spoof:stop()
+      wrong:stop()
+      assert.same({ "NOERROR", 2 }, { a.rcode, a.n })
+      assert.equal("timeout", b.err)
+    end)
+
     it("falls back to TCP for a truncated answer", function()
       local a = ask("ns=" .. dns.addr .. "&type=TXT&name=big.example.jp")
       assert.same({ "NOERROR", 1, 1 }, { a.rcode, a.n, a.tcp })
       assert.equal(#(nsd.big_record()), a.len)
     end)
+  end)
+
+  it("raises on programmer mistakes and returns nil, err on bad names", function()
+    local code, body = curl(web.url .. "/t/errors")
+    assert.equal(200, code, body)
+    local lines = {}
+    for l in body:gmatch("[^\n]+") do lines[#lines + 1] = l end
+    assert.matches("'nameservers' must list 1 to 8", lines[1])
+    assert.matches("unknown option 'colour'", lines[2])
+    assert.matches("no lua_shared_dict named 'no_such_dict'", lines[3])
+    assert.matches("'retries' must be an integer", lines[4])
+    assert.matches("expects two strings", lines[5])
+    assert.matches("unknown option 'colour'", lines[6])
+    assert.equal("nil bad-name", lines[7])
   end)
 
   describe("never blocks the worker", function()

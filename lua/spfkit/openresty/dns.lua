@@ -158,6 +158,7 @@ function Source:exchange(server, name, qtype, ms)
   if ok then ok, err = sock:send(q) end
   if not ok then sock:close() return fail("network", tostring(err)) end
   self.counts.sent = self.counts.sent + 1
+  local give_up = ngx.now() + ms / 1000
   while true do
     local data
     data, err = sock:receive()
@@ -176,6 +177,11 @@ function Source:exchange(server, name, qtype, ms)
       return ans, msg
     end
     if ours(ans, name, qtype) then sock:close() return ans, data end
+    -- not our answer (spoofed, stray, garbage): wait on, within our time
+    ngx.update_time()
+    local left = floor((give_up - ngx.now()) * 1000)
+    if left <= 0 then sock:close() return fail("timeout", "no answer to our question") end
+    sock:settimeout(left)
   end
 end
 
