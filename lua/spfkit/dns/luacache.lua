@@ -13,8 +13,8 @@
 local core = require "spfkit.core"
 local ttl = require "spfkit.dns.ttl"
 
-local type, tostring, pairs, ipairs, pcall, error, setmetatable, getmetatable =
-  type, tostring, pairs, ipairs, pcall, error, setmetatable, getmetatable
+local type, tostring, ipairs, pcall, error, setmetatable, getmetatable =
+  type, tostring, ipairs, pcall, error, setmetatable, getmetatable
 
 local M = {}
 
