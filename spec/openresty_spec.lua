@@ -134,6 +134,9 @@ describe("spfkit.openresty in nginx #slow", function()
             try(o.diagnose_request, { colour = "red" })
             local a, err = o.dns{ nameservers = { "127.0.0.1:9" }, timeout = 1 }:query("a..b", "TXT")
             ngx.say(tostring(a), " ", err.code) } }
+        location = /t/check_default { content_by_lua_block {
+            local r = require("spfkit").check{ ip = ngx.var.arg_ip, sender = "postmaster@example.jp" }
+            ngx.say(r.result, " ", #r.trace) } }
         location = /__test/submit { alias %s/submit.html; }
         location = /dead/diagnose { content_by_lua_block {
             local o = require "spfkit.openresty"
@@ -260,6 +263,15 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.same({ "NOERROR", 1, 1 }, { a.rcode, a.n, a.tcp })
       assert.equal(#(nsd.big_record()), a.len)
     end)
+  end)
+
+  it("runs spfkit.check given no dns through the cosocket source (default_dns)", function()
+    local code, body = curl("'" .. web.url .. "/t/check_default?ip=164.0.1.2'")
+    assert.equal(200, code, body)
+    assert.equal("softfail 2\n", body)
+    code, body = curl("'" .. web.url .. "/t/check_default?ip=192.0.2.9'")
+    assert.equal(200, code, body)
+    assert.equal("pass 2\n", body)
   end)
 
   it("raises on programmer mistakes and returns nil, err on bad names", function()
