@@ -356,12 +356,15 @@ describe("spfkit.openresty in nginx #slow", function()
 
     -- a test-only page: loads the panel's page, pastes the bounce into its
     -- textarea, picks a language and clicks its button, like a customer
-    local function submit_page(lang)
+    local function submit_page(lang, upload)
+      local fill = upload
+        and ("var dt=new DataTransfer();dt.items.add(new File([" .. cjson.encode(RAW)
+             .. "],'bounce.eml',{type:'message/rfc822'}));document.getElementById('bounce_file').files=dt.files;")
+        or ("document.getElementById('bounce').value=" .. cjson.encode(RAW) .. ";")
       write(dir .. "/submit.html", table.concat{
         "<!DOCTYPE html><html><body><script>",
         "fetch('/').then(function(r){return r.text();}).then(function(html){",
-        "document.open();document.write(html);document.close();",
-        "document.getElementById('bounce').value=", cjson.encode(RAW), ";",
+        "document.open();document.write(html);document.close();", fill,
         "document.getElementById('lang').value='", lang, "';",
         "document.getElementById('go').click();});",
         "</script></body></html>" })
@@ -390,6 +393,13 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.is_true(box.dark > 200, "no text in the fix box")        -- the record and the button, drawn
       local before = assert(chromium.screenshot(web.url .. "/", dir, "900,900"))
       assert.equal(0, assert(chromium.find_color(before, 0xee, 0xf6, 0xee)).count)
+    end)
+
+    it("diagnoses a bounce uploaded as a file through the form", function()
+      local dom, log = chromium.dump_dom(submit_page("ja", true), dir)
+      assert.same({}, chromium.script_errors(log))
+      assert.truthy(dom:find('<code id="fix-value">' .. FIX .. "</code>", 1, true), dom)
+      assert.matches('<html lang="ja"', dom)
     end)
 
     it("answers in English when English is picked", function()
