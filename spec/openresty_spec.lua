@@ -410,4 +410,30 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.truthy(dom:find('lang="en"', 1, true))
     end)
   end)
+
+  it("shares the DNS cache between workers", function()
+    local pxy = assert(fake.start("proxy", { upstream = dns.port }))
+    local two = assert(nginx.start{ workers = 2, reuseport = true, env = { SPFKIT_NAMESERVERS = dns.addr }, locations = ([[
+        location = /t/worker { content_by_lua_block {
+            local o = require "spfkit.openresty"
+            local a = o.dns{ nameservers = { "%s" }, cache = "spfkit_dns" }:query("fresh.example.jp", "TXT")
+            ngx.say(ngx.worker.id(), " ", a.cached and "cached" or "asked") } }
+]]):format(pxy.addr) })
+    local seen = {}
+    for _ = 1, 200 do            -- new connections land on either worker
+      local code, body = curl("-H 'Connection: close' " .. two.url .. "/t/worker")
+      assert.equal(200, code, body)
+      local id, how = body:match("^(%d+) (%a+)")
+      seen[id] = seen[id] or {}
+      seen[id][how] = (seen[id][how] or 0) + 1
+      if seen["0"] and seen["1"] then break end
+    end
+    two:stop()
+    local queries = #pxy:queries()
+    pxy:stop()
+    assert.truthy(seen["0"] and seen["1"], "one worker took every connection")
+    assert.equal(1, queries)      -- one worker asked; the other found the answer in the shared dict
+    local asked = (seen["0"].asked or 0) + (seen["1"].asked or 0)
+    assert.equal(1, asked)
+  end)
 end)

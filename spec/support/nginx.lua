@@ -59,7 +59,7 @@ local function conf(root, port, opts)
   local ex = root .. "/examples/openresty"
   c = c:gsub(plain("$prefix/lua/"), ex .. "/lua/")
   c = c:gsub(plain("$prefix/../../"), root .. "/")
-  c = c:gsub("listen 127%.0%.0%.1:%d+;", "listen 127.0.0.1:" .. port .. ";")
+  c = c:gsub("listen 127%.0%.0%.1:%d+;", "listen 127.0.0.1:" .. port .. (opts.reuseport and " reuseport" or "") .. ";")
   c = c:gsub("worker_processes %d+;", "worker_processes " .. (opts.workers or 1) .. ";")
   c = c:gsub("error_log logs/error.log %a+;", "error_log logs/error.log " .. (opts.log_level or "warn") .. ";")
   -- workers run as nobody when the master is root: let them read the tree
@@ -109,7 +109,8 @@ local function started(dir, port)
 end
 
 --- Starts nginx. opts: { workers = 1, env = { NAME = value }, locations =
---   "extra location blocks", http = "extra http-level lines", log_level = "warn" }
+--   "extra location blocks", http = "extra http-level lines", log_level = "warn",
+--   reuseport = true (one listening socket per worker: connections spread) }
 -- @return server object, or nil, message
 function M.start(opts)
   opts = opts or {}
