@@ -191,6 +191,20 @@ describe("spfkit.openresty in nginx #slow", function()
       assert.equal(spilled + 3, now)
     end)
 
+    it("reads a hand-written form: quoted boundary, a preamble, the text field", function()
+      local b = "xx-Bound.ary 42"
+      local body = table.concat{
+        "preamble to ignore\r\n--", b, "\r\n",
+        'Content-Disposition: form-data; name="lang"\r\n\r\nen\r\n--', b, "\r\n",
+        'Content-Disposition: form-data; name="bounce_file"; filename=""\r\n',
+        "Content-Type: application/octet-stream\r\n\r\n\r\n--", b, "\r\n",
+        'Content-Disposition: form-data; name="bounce"\r\n\r\n', RAW, "\r\n--", b, "--\r\n" }
+      local f = tmpfile(dir, "form.txt", body)
+      local r = check_report(curl("-H 'Content-Type: multipart/form-data; boundary=\"" .. b .. "\"' --data-binary @"
+                                  .. f .. " " .. web.url .. "/api/diagnose"))
+      assert.equal("en", r.lang)
+    end)
+
     it("answers 400 for an empty body and 413 over the limit, with an error code", function()
       local code, body = curl("-X POST " .. web.url .. "/api/diagnose")
       assert.equal(400, code)
