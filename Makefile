@@ -7,7 +7,9 @@ DEPS = gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev \
        lua-busted lua-yaml lua-cjson lua-check luarocks \
        libldns-dev ldnsutils libspf2-dev nsd valgrind publicsuffix \
        python3-spf libsisimai-perl libmail-spf-perl lua5.1 \
-       libssl-dev openssl python3-dkim python3-nacl libmail-dkim-perl opendkim-tools
+       libssl-dev openssl python3-dkim python3-nacl libmail-dkim-perl opendkim-tools \
+       nginx libnginx-mod-http-lua lua-resty-core lua-resty-lrucache curl \
+       chromium fonts-noto-cjk
 
 CC      ?= gcc
 OPT     ?= -O2 -g
@@ -91,10 +93,10 @@ demo: deps all
 	@sh tools/demo.sh
 
 bench: deps all
-	@for b in bench/check bench/bounce bench/dns bench/dkim; do echo "== $$b"; ./$$b || exit 1; done
+	@for b in bench/check bench/bounce bench/dns bench/dkim bench/openresty; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec examples bench/bounce bench/dkim bin/spfkit
+	luacheck lua spec examples bench/bounce bench/dkim bench/openresty bin/spfkit
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec

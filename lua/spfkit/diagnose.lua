@@ -22,6 +22,7 @@ local dmarc = require "spfkit.diagnose.dmarc"
 local ptr = require "spfkit.diagnose.ptr"
 local relay = require "spfkit.diagnose.relay"
 local dns = require "spfkit.dns"
+local engine = require "spfkit.engine"
 
 local M = {}
 
@@ -39,6 +40,10 @@ M.domain_of = evidence.domain_of
 
 -- The DNS source: the caller's, else the system resolver.
 local function attach_dns(ctx, source)
+  if source == nil and engine.in_nginx() then
+    -- inside nginx: cosockets, never the blocking resolver
+    source = require("spfkit.openresty").default_dns()
+  end
   if source == nil then
     local ok, r, err = pcall(dns.resolver, {})
     if not ok or not r then

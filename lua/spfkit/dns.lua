@@ -96,7 +96,11 @@ function M.resolver(opts)
 end
 
 --- A shared answer cache (TTL honoured, RFC 2308 negative caching, LRU).
--- Use `cache:over(source)` as the `dns` of any number of checks.
+-- Use `cache:over(source)` as the `dns` of any number of checks. The source
+-- is a C source (resolver, zone: the view is one too) or any Lua object
+-- with `:query(name, qtype)` (and optionally `:query_many(list)`) or a
+-- function(name, qtype): the view then has `:query` and `:query_many`, for
+-- `spfkit.diagnose{dns=}` or spfkit.check's `query`/`query_many`.
 -- @tparam[opt] table opts `{ max = 10000 (entries), min_ttl = 0, max_ttl = 86400,
 --   max_neg_ttl = 3600 (seconds) }`
 -- @return cache (`c:over(source)`, `c:stats()`, `c:flush()`, `c:advance(s)`, `c:close()`)
@@ -109,7 +113,11 @@ function M.cache(opts)
   int_option(fname, opts, "max_neg_ttl", 0, 2147483647)
   local min_ttl, max_ttl = opts.min_ttl or 0, opts.max_ttl or 86400
   if max_ttl < min_ttl then error(fname .. ": max_ttl must be >= min_ttl", 2) end
-  return core.cache(opts.max or 10000, min_ttl, max_ttl, opts.max_neg_ttl or 3600)
+  local max, max_neg_ttl = opts.max or 10000, opts.max_neg_ttl or 3600
+  -- C sources are cached in C; Lua sources (any :query object) in Lua,
+  -- by the same rule, in the same object (spfkit.dns.luacache)
+  return require("spfkit.dns.luacache").attach(core.cache(max, min_ttl, max_ttl, max_neg_ttl),
+    { min_ttl = min_ttl, max_ttl = max_ttl, max_neg_ttl = max_neg_ttl }, max)
 end
 
 --- Encode a DNS query (RD set).

@@ -113,6 +113,13 @@ local function finish(r, blob, opts)
   return setmetatable(r, RESULT_MT)
 end
 
+-- inside ngx_lua (nginx's Lua module, OpenResty)
+local function in_nginx()
+  local ngx = rawget(_G, "ngx")
+  return type(ngx) == "table" and type(ngx.config) == "table" and ngx.config.ngx_lua_version ~= nil
+end
+M.in_nginx = in_nginx
+
 -- DNS sources already seen, so the check is done once per object.
 local known_sources = setmetatable({}, { __mode = "k" })
 
@@ -157,6 +164,10 @@ function M.check(opts)
   end
   if not opts.ip then
     return nil, errors.new("bad-ip", "ip is required")
+  end
+  if not dns and not opts.query and engine ~= "libspf2" and in_nginx() then
+    -- inside nginx: cosockets (spfkit.openresty), never a blocking resolver
+    return M.check(require("spfkit.openresty").default_dns():check_options(opts))
   end
   local r, blob
   if engine == "libspf2" then
