@@ -207,6 +207,28 @@ describe("stage render", function()
   end)
 end)
 
+describe("rounds of DNS (#14)", function()
+  it("asks independent questions together when the source can", function()
+    local rounds, asked = {}, 0
+    local batching = {
+      query = function(_, n, q) rounds[#rounds + 1] = 1 asked = asked + 1 return zone:query(n, q) end,
+      query_many = function(_, list)
+        rounds[#rounds + 1] = #list
+        local out = {}
+        for i, q in ipairs(list) do asked = asked + 1 out[i] = zone:query(q[1], q[2]) end
+        return out
+      end,
+    }
+    local r = spfkit.diagnose{ bounce = gmail_bounce("shop.example", "203.0.113.45"), dns = batching }
+    assert.are.equal("merge", r.fix.action)
+    assert.is_true(rounds[1] >= 4, "first round: " .. tostring(rounds[1]))
+    assert.is_true(#rounds < asked, #rounds .. " rounds for " .. asked .. " questions")
+    -- the same report as one question at a time
+    local plain = spfkit.diagnose{ bounce = gmail_bounce("shop.example", "203.0.113.45"), dns = zone }
+    assert.are.equal(plain:json(), r:json())
+  end)
+end)
+
 describe("no internal error, no empty report (#10)", function()
   it("explains a 5.7.25 from a domain without A record and an IP without PTR", function()
     local raw = table.concat({

@@ -5,6 +5,8 @@
 -- `spfkit.diagnose.verify`.
 -- @module spfkit.diagnose.spf
 
+local core = require "spfkit.core"
+local psl = require "spfkit.psl"
 local lint = require "spfkit.lint"
 local report = require "spfkit.report"
 local pitfalls = require "spfkit.diagnose.pitfalls"
@@ -63,11 +65,41 @@ local function spf_view(domain, pub, r)
   return spf
 end
 
---- Stage "evaluate": `{ pub, check, err }` for `t = {domain, ip, sender, helo}`.
+-- The first questions of a diagnosis are independent: ask them in one
+-- round (when the source can answer several at once) instead of one
+-- after another. Later rounds follow the include tree level by level.
+local function first_round(ctx, t)
+  if not ctx.query_many then return end
+  local qs = { { t.domain, "TXT" }, { t.domain, "SPF" } }
+  for _, d in ipairs({ t.from_domain or t.domain, psl.org_domain(t.from_domain or t.domain) }) do
+    qs[#qs + 1] = { "_dmarc." .. d, "TXT" }
+  end
+  local rname = t.ip and core.expand("%{ir}.%{v}.arpa", { ip = t.ip, sender = "x@invalid.test",
+                                                          domain = "invalid.test" })
+  if rname and not ctx.providers then qs[#qs + 1] = { rname, "PTR" } end
+  ctx.query_many(qs)
+end
+
+-- The lint of a domain's published record (its include tree walked once,
+-- level by level), kept for the whole diagnosis.
+local function lint_of(ctx, domain)
+  ctx.lints = ctx.lints or {}
+  local r = ctx.lints[domain]
+  if r == nil then
+    r = lint.lint{ domain = domain, dns = ctx.dns } or false
+    ctx.lints[domain] = r
+  end
+  return r or { findings = {}, lookups = 0 }
+end
+
+--- Stage "evaluate": `{ pub, check, err }` for `t = {domain, ip, sender, helo}`:
+-- what is published, its include tree (lint), then one check of the IP.
 function M.evaluate(ctx, t)
+  first_round(ctx, t)
   local pub, qerr = M.published(ctx, t.domain)
   local facts = { pub = pub, qerr = qerr }
   if pub and pub.rcode == "NOERROR" and t.ip then
+    if #pub.spf > 0 then lint_of(ctx, t.domain) end
     facts.check, facts.check_err = ctx.check{ ip = t.ip, sender = t.sender, helo = t.helo }
   end
   ctx.spf = spf_view(t.domain, pub, facts.check)
@@ -76,7 +108,7 @@ end
 
 -- Lint findings of what is published (their words come with them).
 local function add_lint(ctx, domain, skip)
-  local r = lint.lint{ domain = domain, dns = ctx.dns }
+  local r = lint_of(ctx, domain)
   for _, f in ipairs(r.findings) do
     if not (skip and skip[f.code]) then
       local p = f.params or { term = f.term, domain = f.domain, position = f.position }

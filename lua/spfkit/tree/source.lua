@@ -58,12 +58,21 @@ function M.check_dns(fname, dns, level)
   end
 end
 
+-- A DNS object's own `:query_many` (the resolver's, the OpenResty source's,
+-- a diagnosis's memo), as a function.
+local function many_of(dns)
+  if dns == nil then return nil end
+  local ok, qm = pcall(function() return dns.query_many end)
+  if not ok or type(qm) ~= "function" then return nil end
+  return function(list) return qm(dns, list) end
+end
+
 --- A memoising source over `opts.dns`, `opts.query` and/or `opts.query_many`.
 -- @tparam table opts
 -- @treturn table the source (nil when opts names no DNS source)
 function M.new(opts)
   if not (opts.dns or opts.query or opts.query_many) then return nil end
-  return setmetatable({ dns = opts.dns, query = opts.query, query_many = opts.query_many,
+  return setmetatable({ dns = opts.dns, query = opts.query, query_many = opts.query_many or many_of(opts.dns),
                         memo = {}, asked = 0 }, Source)
 end
 
