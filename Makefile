@@ -6,7 +6,7 @@
 DEPS = gcc make pkg-config lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev \
        lua-busted lua-yaml lua-cjson lua-check luarocks \
        libldns-dev ldnsutils libspf2-dev nsd valgrind publicsuffix \
-       python3-spf libsisimai-perl libmail-spf-perl
+       python3-spf libsisimai-perl libmail-spf-perl chromium fonts-noto-cjk
 
 CC      ?= gcc
 OPT     ?= -O2 -g

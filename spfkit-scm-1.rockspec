@@ -66,6 +66,7 @@ build = {
       ["spfkit.i18n.cli"] = "lua/spfkit/i18n/cli.lua",
       ["spfkit.i18n.diagnose"] = "lua/spfkit/i18n/diagnose.lua",
       ["spfkit.i18n.en"] = "lua/spfkit/i18n/en.lua",
+      ["spfkit.i18n.html"] = "lua/spfkit/i18n/html.lua",
       ["spfkit.i18n"] = "lua/spfkit/i18n/init.lua",
       ["spfkit.i18n.ja"] = "lua/spfkit/i18n/ja.lua",
       ["spfkit"] = "lua/spfkit/init.lua",
