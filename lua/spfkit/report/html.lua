@@ -54,6 +54,7 @@ local LONG_TOKEN = 20
 M.STYLE = table.concat({
   ".spfkit-report{box-sizing:border-box;width:100%;max-width:100%;margin:0;font:14px/1.6 sans-serif;color:#222;",
   "border:1px solid #ccc;border-radius:6px;padding:.8em 1em;overflow-wrap:normal;word-break:normal}",
+  ".spfkit-report+.spfkit-report{margin-top:1em}",
   ".spfkit-report *{box-sizing:border-box;max-width:100%}",
   ".spfkit-report h2{font-size:1.15em;margin:0 0 .5em}",
   ".spfkit-report h3{font-size:1em;margin:1.1em 0 .4em}",
@@ -106,15 +107,13 @@ M.SCRIPT = table.concat({
 
 -- Running text, escaped, with value-like tokens (domain names, records,
 -- addresses: ASCII runs with `. - _ : = @ /` and the like) kept whole.
-local function tok(core)
-  local class = #core > LONG_TOKEN and "spfkit-tok spfkit-long" or "spfkit-tok"
-  return '<code class="' .. class .. '">' .. raw_escape(core) .. "</code>"
-end
-
+-- The run's brackets, quotes and closing punctuation stay inside the
+-- token's element, so that no line starts with "." or ends with "(".
 local function prose_run(run)
-  local lead, core, trail = run:match("^([%(%[\"'<]*)(.-)([%.,;:!%?%)%]\"'>]*)$")
+  local core = run:match("^[%(%[\"'<]*(.-)[%.,;:!%?%)%]\"'>]*$")
   if #core < 2 or not core:find("[%.%-_:=@/%%%+~#%?&]") then return raw_escape(run) end
-  return raw_escape(lead) .. tok(core) .. raw_escape(trail)
+  local class = #run > LONG_TOKEN and "spfkit-tok spfkit-long" or "spfkit-tok"
+  return '<code class="' .. class .. '">' .. raw_escape(run) .. "</code>"
 end
 
 --- Running text as HTML: escaped, with domain names, records and other
