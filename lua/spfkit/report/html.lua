@@ -159,9 +159,9 @@ local function heading(r, code)
 end
 
 local function copy_button(r)
-  local label = esc(L(r, "html-copy"))
+  local label = esc(L(r, "label-html-copy"))
   return ('<button type="button" class="spfkit-copy" hidden data-label="%s" data-done="%s" data-fail="%s">%s</button>')
-    :format(label, esc(L(r, "html-copied")), esc(L(r, "html-copy-failed")), label)
+    :format(label, esc(L(r, "label-html-copied")), esc(L(r, "label-html-copy-failed")), label)
 end
 
 -- A row of the fix: a label (with an optional note) above a box.
@@ -192,16 +192,16 @@ end
 -- Why the provider was recognised, in words (unknown sources as they are).
 local function provider_from(r, p)
   if p.from == nil then return "" end
-  local code = "html-from-" .. tostring(p.from)
+  local code = "label-html-from-" .. tostring(p.from)
   local from = i18n.has(code) and L(r, code) or tostring(p.from)
-  local key = p.host and "html-provider-from-host" or "html-provider-from"
-  return " " .. L(r, key, { from = from, host = p.host and clean(p.host) or nil })
+  local key = p.host and "label-html-provider-from-host" or "label-html-provider-from"
+  return " " .. L(r, key, { from = from, fqdn = p.host and clean(p.host) or nil })
 end
 
 local function provider(r, add)
   local p = r.provider
   if type(p) ~= "table" or (p.name == nil and p.id == nil) then return end
-  add('<p class="spfkit-provider">' .. prose(L(r, "html-provider", { name = clean(p.name or p.id) })
+  add('<p class="spfkit-provider">' .. prose(L(r, "label-html-provider", { name = clean(p.name or p.id) })
     .. provider_from(r, p)) .. "</p>")
 end
 
@@ -230,15 +230,15 @@ end
 local function fix_rows(r, f, add)
   add(pair(L(r, "label-action"), '<span class="spfkit-action">' .. prose(L(r, "fix-action-" .. tostring(f.action)))
     .. "</span>"))
-  if f.zone then add(row(L(r, "html-label-zone"), box(f.zone, "spfkit-zone"))) end
+  if f.zone then add(row(L(r, "label-html-zone"), box(f.zone, "spfkit-zone"))) end
   add(name_row(r, f))
   if f.type then add(pair(L(r, "label-type"), box(f.type))) end
-  add(row(L(r, "label-value"), box(bare_value(f), "spfkit-copy-text spfkit-value"), L(r, "html-note-value"), r))
+  add(row(L(r, "label-value"), box(bare_value(f), "spfkit-copy-text spfkit-value"), L(r, "label-html-note-value"), r))
   if f.ttl then add(pair(L(r, "label-ttl"), box(f.ttl))) end
   if f.before then add(row(L(r, "label-before"), box(f.before, "spfkit-before"))) end
   if f.zone_line then
     add(row(L(r, "label-zone-line"), box(f.zone_line, "spfkit-copy-text spfkit-zone-line"),
-      L(r, "html-note-zone-line"), r))
+      L(r, "label-html-note-zone-line"), r))
   end
   local advice = quote_advice(r, f.quote)
   if advice then add('<p class="spfkit-quote">' .. prose(advice) .. "</p>") end
