@@ -107,12 +107,27 @@ M.SCRIPT = table.concat({
 
 -- Running text, escaped, with value-like tokens (domain names, records,
 -- addresses: ASCII runs with `. - _ : = @ /` and the like) kept whole.
--- The run's brackets, quotes and closing punctuation stay inside the
--- token's element, so that no line starts with "." or ends with "(".
+
+-- Japanese brackets and punctuation that must stay with the token they
+-- touch (a line never starts with 」 or ends with 「).
+local CJK_OPEN = { ["「"] = true, ["『"] = true, ["（"] = true, ["“"] = true }
+local CJK_CLOSE = { ["」"] = true, ["』"] = true, ["）"] = true, ["”"] = true, ["。"] = true, ["、"] = true }
+
+-- The ASCII run at a..b-1 widened over touching Japanese brackets (not
+-- before `low`).
+local function widen(s, low, a, b)
+  while a - 3 >= low and CJK_OPEN[s:sub(a - 3, a - 1)] do a = a - 3 end
+  while CJK_CLOSE[s:sub(b, b + 2)] do b = b + 3 end
+  return a, b
+end
+
+-- A run: kept whole, with its brackets, quotes and closing punctuation in
+-- the token's element (no line starts with "." or ends with "("), when its
+-- ASCII core looks like a value.
 local function prose_run(run)
-  local core = run:match("^[%(%[\"'<]*(.-)[%.,;:!%?%)%]\"'>]*$")
+  local core = run:match("^[^!-~]*[%(%[\"'<]*(.-)[%.,;:!%?%)%]\"'>]*[^!-~]*$")
   if #core < 2 or not core:find("[%.%-_:=@/%%%+~#%?&]") then return raw_escape(run) end
-  local class = #run > LONG_TOKEN and "spfkit-tok spfkit-long" or "spfkit-tok"
+  local class = #core > LONG_TOKEN and "spfkit-tok spfkit-long" or "spfkit-tok"
   return '<code class="' .. class .. '">' .. raw_escape(run) .. "</code>"
 end
 
@@ -123,10 +138,13 @@ end
 function M.prose(s)
   s = clean(s)
   local out, pos = {}, 1
-  for a, run, b in s:gmatch("()([!-~]+)()") do
+  local a, b = s:find("[!-~]+", pos)
+  while a do
+    a, b = widen(s, pos, a, b + 1)
     out[#out + 1] = raw_escape(s:sub(pos, a - 1))
-    out[#out + 1] = prose_run(run)
+    out[#out + 1] = prose_run(s:sub(a, b - 1))
     pos = b
+    a, b = s:find("[!-~]+", pos)
   end
   out[#out + 1] = raw_escape(s:sub(pos))
   return concat(out)
