@@ -15,8 +15,8 @@ en["label-html-copy-failed"] = "Selected: press Ctrl+C (⌘C)"
 ja["label-html-copy-failed"] = "選択しました。Ctrl+C(⌘C)でコピーしてください"
 
 -- Notes beside the labels of the fix ------------------------------------------
-en["label-html-note-value"] = "without quotes, as most control panels take it"
-ja["label-html-note-value"] = "引用符なし(多くのコントロールパネルではこちらを入力します)"
+en["label-html-note-value"] = "without quotes"
+ja["label-html-note-value"] = "引用符なし"
 en["label-html-note-zone-line"] = "with quotes, for a zone file"
 ja["label-html-note-zone-line"] = "引用符付き(ゾーンファイルに書く場合)"
 en["label-html-zone"] = "DNS zone (the panel to open)"

@@ -241,8 +241,7 @@ end
 
 local function name_row(r, f)
   local note = f.fqdn and f.fqdn ~= (f.host or f.name) and ("(" .. clean(f.fqdn) .. ")") or nil
-  local body = '<code class="spfkit-box">' .. box_words(tostring(f.host or f.name or "")) .. "</code>"
-  return row(L(r, "label-name"), body, note)
+  return row(L(r, "label-name"), box(f.host or f.name or "", "spfkit-name"), note)
 end
 
 local function fix_rows(r, f, add)
