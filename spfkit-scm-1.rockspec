@@ -106,6 +106,7 @@ build = {
       ["spfkit.i18n.diagnose"] = "lua/spfkit/i18n/diagnose.lua",
       ["spfkit.i18n.dkim"] = "lua/spfkit/i18n/dkim.lua",
       ["spfkit.i18n.en"] = "lua/spfkit/i18n/en.lua",
+      ["spfkit.i18n.html"] = "lua/spfkit/i18n/html.lua",
       ["spfkit.i18n"] = "lua/spfkit/i18n/init.lua",
       ["spfkit.i18n.ja"] = "lua/spfkit/i18n/ja.lua",
       ["spfkit"] = "lua/spfkit/init.lua",

@@ -348,6 +348,8 @@ describe("spfkit (cli)", function()
     it("--html escapes the bounce's markup", function()
       local code, out = run(with_zone({ "diagnose", MARKUP, "--html" }))
       assert.are.equal(1, code)
+      out = out:gsub("<script>(.-)</script>", function(js)
+        assert.are.equal(require("spfkit.report.html").SCRIPT, js) return "" end)
       assert.matches("&lt;script&gt;", out, 1, true)
       for _, bad in ipairs({ "<script", "<img", "<iframe", "</pre></details><" }) do
         assert.is_nil(out:find(bad, 1, true), bad)

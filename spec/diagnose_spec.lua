@@ -462,6 +462,8 @@ describe("spfkit.diagnose", function()
       local r = diagnose{ bounce = raw }
       local html = r:html()
       assert.matches("^<section", html)
+      html = html:gsub("<script>(.-)</script>", function(js)
+        assert.are.equal(require("spfkit.report.html").SCRIPT, js) return "" end)
       assert.is_nil(html:find("<script", 1, true))
       assert.is_nil(html:find("<img", 1, true))
       assert.is_nil(html:find("<iframe", 1, true))
@@ -470,7 +472,8 @@ describe("spfkit.diagnose", function()
       -- only our own tags remain
       for tag in html:gmatch("<(/?[%w]+)") do
         assert.is_truthy(({ section = 1, style = 1, h2 = 1, h3 = 1, p = 1, ul = 1, li = 1, code = 1, table = 1,
-          tr = 1, th = 1, td = 1, strong = 1, ol = 1, details = 1, summary = 1, pre = 1 })[tag:gsub("^/", "")], tag)
+          tr = 1, th = 1, td = 1, strong = 1, ol = 1, details = 1, summary = 1, pre = 1, div = 1, span = 1,
+          button = 1 })[tag:gsub("^/", "")], tag)
       end
       -- no external resources, no scripts
       assert.is_nil(html:find("<[^>]*src="))
