@@ -30,6 +30,7 @@ build = {
             "csrc/core.c",
             "csrc/dns_answer.c",
             "csrc/dns_answers.c",
+            "csrc/dns_batch.c",
             "csrc/dns_cache.c",
             "csrc/dns_ldns.c",
             "csrc/dns_wire.c",
