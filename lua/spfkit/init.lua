@@ -259,6 +259,7 @@ function spfkit.whatif(opts) return require("spfkit.whatif").whatif(opts) end
 -- DNS change that fixes it (lua/spfkit/diagnose.lua). Never raises on bad
 -- input; returns a report object with `text()`, `json()` and `html()`.
 function spfkit.diagnose(opts) return require("spfkit.diagnose").diagnose(opts) end
+function spfkit.audit(opts) return require("spfkit.audit").audit(opts) end
 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local MODULES = {

@@ -19,7 +19,7 @@ local catalogs = {
 }
 
 -- Catalog parts by concern, each `{ en = {...}, ja = {...} }`, merged in.
-local PARTS = { "spfkit.i18n.diagnose", "spfkit.i18n.cli" }
+local PARTS = { "spfkit.i18n.diagnose", "spfkit.i18n.cli", "spfkit.i18n.audit" }
 for _, name in ipairs(PARTS) do
   local part = require(name)
   for lang, catalog in pairs(catalogs) do
