@@ -125,7 +125,7 @@ local function provider_check(env, domain, row, tree)
   row.authorized = #missing == 0
   if #missing > 0 then
     row.findings[#row.findings + 1] = finding("provider-not-included", "error",
-      { domain = domain, provider = p.id, terms = concat(missing, " ") })
+      { domain = domain, id = p.id, terms = concat(missing, " ") })
   end
 end
 

@@ -5,8 +5,8 @@
 
 local en, ja = {}, {}
 
-en["provider-not-included"] = "The SPF record of {domain} does not include {provider}'s servers; add {terms}."
-ja["provider-not-included"] = "{domain} の SPF レコードに {provider} のサーバーが含まれていません。{terms} を追加してください。"
+en["provider-not-included"] = "The SPF record of {domain} does not include {id}'s servers; add {terms}."
+ja["provider-not-included"] = "{domain} の SPF レコードに {id} のサーバーが含まれていません。{terms} を追加してください。"
 en["bad-domain"] = "\"{value}\" is not a domain name."
 ja["bad-domain"] = "「{value}」はドメイン名ではありません。"
 
