@@ -118,8 +118,9 @@ end
 --   source with :query_many gets each round in one call), concurrency = 200,
 --   checks = { provider = "sakura", host = "www1234.sakura.ne.jp", ip =
 --   "192.0.2.1" | { ... } }, on_row = function(row), limits = { lookups =,
---   void_lookups =, mx =, ptr = } (for check_host), cache_size = 50000
---   (answers per cache generation) }`
+--   void_lookups =, mx =, ptr = } (for check_host), cache_size = answers per
+--   cache generation (default 20 x concurrency, at least 2000: memory stays
+--   flat, answers many domains share stay cached) }`
 --
 -- A row: `{ index, domain, status = "ok"|"warning"|"error"|"temperror"|"invalid",
 --   record, records (when several are published), lookups, void_lookups,
@@ -138,7 +139,7 @@ function M.audit(opts)
   return scheduler.run{
     next = iterator(opts.domains), query_many = source.wrap(opts.dns),
     concurrency = opts.concurrency or M.CONCURRENCY, checks = checks, limits = opts.limits,
-    on_row = opts.on_row, cache_size = opts.cache_size or 50000,
+    on_row = opts.on_row, cache_size = opts.cache_size or math.max(2000, 20 * (opts.concurrency or M.CONCURRENCY)),
   }
 end
 

@@ -11,6 +11,8 @@
 local M = {}
 M.__index = M
 
+local byte, sub = string.byte, string.sub
+
 --- A cache of at most about 2 × max answers.
 -- @tparam number max entries per generation
 function M.new(max)
@@ -19,7 +21,9 @@ end
 
 --- The key of a question: lower-case name without the trailing dot, type.
 function M.key(name, qtype)
-  return name:lower():gsub("%.$", "") .. "\0" .. qtype
+  local k = name:lower()
+  if byte(k, -1) == 46 then k = sub(k, 1, -2) end   -- "."
+  return k .. "\0" .. qtype
 end
 
 --- The cached answer for key, or nil.

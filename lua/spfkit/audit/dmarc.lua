@@ -21,12 +21,11 @@ local function dmarc_texts(ans)
   return found
 end
 
--- the names to look at, in order
-local function names(domain)
-  local list = { "_dmarc." .. domain }
+-- the name to look at after _dmarc.<domain>, or nil
+local function org_name(domain)
   local org = psl.org_domain(domain)
-  if org and org ~= domain then list[2] = "_dmarc." .. org end
-  return list
+  if org and org ~= domain then return "_dmarc." .. org end
+  return nil
 end
 
 local function found_record(row, add, name, texts, inherited)
@@ -50,7 +49,8 @@ end
 -- @tparam table row
 -- @tparam function add `add(code, severity, params) -> finding`
 function M.read(env, domain, row, add)
-  for i, name in ipairs(names(domain)) do
+  local name, i = "_dmarc." .. domain, 1
+  while name do
     local ans = env.ask(name, "TXT")
     if ans.rcode ~= "NOERROR" and ans.rcode ~= "NXDOMAIN" then
       row.dmarc = "temperror"
@@ -59,6 +59,7 @@ function M.read(env, domain, row, add)
     end
     local texts = dmarc_texts(ans)
     if #texts > 0 then return found_record(row, add, name, texts, i > 1) end
+    name, i = i == 1 and org_name(domain) or nil, i + 1
   end
   row.findings[#row.findings + 1] = add("dmarc-no-record", "warning", { domain = domain })
 end
