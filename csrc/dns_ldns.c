@@ -4,6 +4,7 @@
  *   core.resolver(nameservers, timeout, retries, tcp, edns, port) -> resolver
  *   core.dns_system([path]) -> { "192.0.2.53", "[2001:db8::53]:53", ... }
  *   r:query(name, qtype) -> answer | nil, err     r:stats()  r:close()
+ *   r:query_many{ {name, qtype}, ... } -> { answer, ... }   (dns_batch.c)
  *
  * Messages are built and parsed with ldns (dns_wire.c) and defaults come
  * from /etc/resolv.conf through ldns_resolver_new_frm_file. The transport
@@ -11,7 +12,9 @@
  * returns the first datagram it gets, while we need a port per nameserver
  * and must ignore datagrams that are not the answer to our question (wrong
  * id, wrong question) and keep waiting until the deadline. Truncated UDP
- * answers are retried over TCP (tcp = "fallback").
+ * answers are retried over TCP (tcp = "fallback") within the same try's
+ * deadline; a datagram with our id and question that does not parse is
+ * dropped while the try waits (Batch issue 13).
  *
  * The resolver is an spfk_source: failures become answers with rcode
  * SPFK_RC_TIMEOUT / SPFK_RC_NETWORK / SPFK_RC_ERROR, never Lua errors.
