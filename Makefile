@@ -90,7 +90,7 @@ demo: deps all
 	@sh tools/demo.sh
 
 bench: deps all
-	@for b in bench/check bench/bounce bench/dns; do echo "== $$b"; ./$$b || exit 1; done
+	@for b in bench/check bench/bounce bench/dns bench/audit; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
 	luacheck lua spec examples bench/bounce bin/spfkit
