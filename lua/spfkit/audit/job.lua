@@ -202,6 +202,16 @@ local ERROR_ANSWER = { rcode = "ERROR", records = {} }
 function M.env(cache, fetch, checks, limits)
   local key = cache.key
   local env = { checks = checks, limits = limits }
+  -- asks what the cache does not hold; fills out[m.i]
+  local function fill(miss, out)
+    local got = fetch(miss)
+    for _, m in ipairs(miss) do
+      local a = got[m.key] or ERROR_ANSWER
+      cache:put(m.key, a)
+      out[m.i] = a
+    end
+    return out
+  end
   function env.ask_many(list)
     local out, miss = {}, nil
     for i, q in ipairs(list) do
@@ -214,15 +224,12 @@ function M.env(cache, fetch, checks, limits)
       end
     end
     if not miss then return out end
-    local got = fetch(miss)
-    for _, m in ipairs(miss) do
-      local a = got[m.key] or ERROR_ANSWER
-      cache:put(m.key, a)
-      out[m.i] = a
-    end
-    return out
+    return fill(miss, out)
   end
-  function env.ask(name, qtype) return env.ask_many{ { name = name, type = qtype } }[1] end
+  function env.ask(name, qtype)
+    local k = key(name, qtype)
+    return cache:get(k) or fill({ { name = name, type = qtype, key = k, i = 1 } }, {})[1]
+  end
   env.dns = { query = function(_, name, qtype) return env.ask(name, qtype) end }
   return env
 end
