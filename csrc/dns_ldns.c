@@ -120,7 +120,7 @@ static int udp_exchange(xfer *x, const nsaddr *s, double deadline) {
     if (r <= 0) {
       close(fd);
       if (malformed) {   /* only malformed answers came: say so */
-        snprintf(x->msg, sizeof x->msg, "%s (and no valid answer in time)", bad);
+        snprintf(x->msg, sizeof x->msg, "%.250s (and no valid answer in time)", bad);
         return XR_BAD;
       }
       x->r->timeouts++;
