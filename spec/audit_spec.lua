@@ -259,6 +259,25 @@ describe("spfkit.audit", function()
   end)
 end)
 
+describe("spfkit.audit.cache", function()
+  local Cache = require "spfkit.audit.cache"
+
+  it("holds at most two generations, and keeps what is asked again", function()
+    local c = Cache.new(10)
+    c:put(Cache.key("_spf.google.com", "TXT"), { rcode = "NOERROR", records = {} })
+    for i = 1, 1000 do
+      c:put(Cache.key("d" .. i .. ".example", "TXT"), { rcode = "NXDOMAIN", records = {} })
+      assert.is_table(c:get(Cache.key("_SPF.google.com.", "TXT")))   -- asked by every domain
+      local n = 0
+      for _ in pairs(c.young) do n = n + 1 end
+      for _ in pairs(c.old) do n = n + 1 end
+      assert.is_true(n <= 20, n)
+    end
+    assert.is_nil(c:get(Cache.key("d1.example", "TXT")))
+    assert.is_table(c:get(Cache.key("d1000.example", "TXT")))
+  end)
+end)
+
 describe("spfkit.audit.shard", function()
   it("splits a list or an iterator into disjoint parts that cover it", function()
     local list = {}

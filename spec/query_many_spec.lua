@@ -118,6 +118,20 @@ describe("r:query_many", function()
       x:close()
     end)
 
+    it("asks the next nameserver per question after REFUSED, and keeps the answer when none has better", function()
+      local other = assert(nsd.start{ zones = { ["elsewhere.org"] = { '@ TXT "v=spf1 -all"' } } })
+      local x = spfkit.resolver{ nameservers = { srv.addr, other.addr }, retries = 0 }
+      local got = x:query_many{ { "soft.example.com", "TXT" }, { "elsewhere.org", "TXT" }, { "nowhere.net", "TXT" } }
+      assert.equal("v=spf1 ip4:192.0.2.1 ~all", table.concat(got[1].records[1].data))
+      assert.equal("v=spf1 -all", table.concat(got[2].records[1].data))
+      assert.equal("REFUSED", got[3].rcode)   -- both refuse: the first refusal is the answer
+      local one = spfkit.resolver{ nameservers = { srv.addr }, retries = 0 }
+      assert.equal("REFUSED", one:query_many{ { "elsewhere.org", "TXT" } }[1].rcode)
+      one:close()
+      x:close()
+      other:stop()
+    end)
+
     it("raises on programmer mistakes", function()
       assert.has_error(function() r:query_many("example.com") end)
       assert.has_error(function() r:query_many{ "example.com" } end)
