@@ -93,7 +93,7 @@ bench: deps all
 	@for b in bench/check bench/bounce bench/dns bench/audit; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec examples bench/bounce bin/spfkit
+	luacheck lua spec examples bench/bounce bench/audit bin/spfkit
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec
