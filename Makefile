@@ -93,10 +93,10 @@ demo: deps all
 	@sh tools/demo.sh
 
 bench: deps all
-	@for b in bench/check bench/bounce bench/dns bench/dkim bench/openresty; do echo "== $$b"; ./$$b || exit 1; done
+	@for b in bench/check bench/bounce bench/dns bench/dkim bench/openresty bench/audit; do echo "== $$b"; ./$$b || exit 1; done
 
 lint:
-	luacheck lua spec examples bench/bounce bench/dkim bench/openresty bin/spfkit
+	luacheck lua spec examples bench/bounce bench/dkim bench/openresty bench/audit bin/spfkit
 
 install: all
 	luarocks --lua-version=5.4 make --deps-mode=none spfkit-scm-1.rockspec

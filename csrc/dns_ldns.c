@@ -4,6 +4,7 @@
  *   core.resolver(nameservers, timeout, retries, tcp, edns, port) -> resolver
  *   core.dns_system([path]) -> { "192.0.2.53", "[2001:db8::53]:53", ... }
  *   r:query(name, qtype) -> answer | nil, err     r:stats()  r:close()
+ *   r:query_many{ {name, qtype}, ... } -> { answer, ... }   (dns_batch.c)
  *
  * Messages are built and parsed with ldns (dns_wire.c) and defaults come
  * from /etc/resolv.conf through ldns_resolver_new_frm_file. The transport
@@ -11,7 +12,9 @@
  * returns the first datagram it gets, while we need a port per nameserver
  * and must ignore datagrams that are not the answer to our question (wrong
  * id, wrong question) and keep waiting until the deadline. Truncated UDP
- * answers are retried over TCP (tcp = "fallback").
+ * answers are retried over TCP (tcp = "fallback") within the same try's
+ * deadline; a datagram with our id and question that does not parse is
+ * dropped while the try waits (Batch issue 13).
  *
  * The resolver is an spfk_source: failures become answers with rcode
  * SPFK_RC_TIMEOUT / SPFK_RC_NETWORK / SPFK_RC_ERROR, never Lua errors.
@@ -30,29 +33,9 @@
 #include <ldns/ldns.h>
 #include "dns_ldns.h"
 
-#define MAX_NS 8
 enum { TCP_FALLBACK = 0, TCP_ALWAYS = 1, TCP_NEVER = 2 };
 static const char *tcp_names[] = { "fallback", "always", "never" };
 
-typedef struct nsaddr {
-  struct sockaddr_storage ss;
-  socklen_t len;
-  char text[96];
-} nsaddr;
-
-typedef struct resolver {
-  spfk_source src;          /* first: the engine sees a spfk_source */
-  nsaddr *ns;
-  int nns;
-  double timeout_ms;
-  int retries, tcp, edns;
-  uint8_t *buf;             /* receive buffer, SPFK_DNS_MAXMSG + 2 */
-  unsigned long queries, udp, tcpq, truncated, timeouts, ignored;
-  int open;
-} resolver;
-
-/* exchange outcomes */
-enum { XR_OK, XR_TC, XR_TIMEOUT, XR_NETWORK, XR_BAD };
 
 typedef struct xfer {
   resolver *r;
@@ -113,14 +96,15 @@ static int take_answer(xfer *x, const uint8_t *buf, size_t n, const nsaddr *s, i
   if (r == SPFK_DEC_OOM) return set_msg(x, XR_BAD, "out of memory", 0);
   if (r != SPFK_DEC_OK) {
     snprintf(x->msg, sizeof x->msg, "%s from %s", spfk_dns_decode_message(r), s->text);
-    return XR_BAD;
+    return udp ? -2 : XR_BAD;   /* UDP: dropped, the real answer may follow */
   }
   return XR_OK;
 }
 
 static int udp_exchange(xfer *x, const nsaddr *s, double deadline) {
   int fd = open_socket(s, SOCK_DGRAM), r;
-  unsigned long ignored = 0;
+  unsigned long ignored = 0, malformed = 0;
+  char bad[sizeof x->msg];
   x->r->udp++;
   if (fd < 0) return set_msg(x, XR_NETWORK, "socket", errno);
   if (connect(fd, (const struct sockaddr *)&s->ss, s->len) < 0 ||
@@ -135,6 +119,10 @@ static int udp_exchange(xfer *x, const nsaddr *s, double deadline) {
     r = wait_fd(fd, POLLIN, deadline);
     if (r <= 0) {
       close(fd);
+      if (malformed) {   /* only malformed answers came: say so */
+        snprintf(x->msg, sizeof x->msg, "%.250s (and no valid answer in time)", bad);
+        return XR_BAD;
+      }
       x->r->timeouts++;
       if (ignored)
         snprintf(x->msg, sizeof x->msg, "timeout after %.0f ms from %s (ignored %lu answer%s not to our question)",
@@ -153,6 +141,7 @@ static int udp_exchange(xfer *x, const nsaddr *s, double deadline) {
     }
     r = take_answer(x, x->r->buf, (size_t)n, s, 1);
     if (r >= 0) { close(fd); return r; }
+    if (r == -2 && !malformed++) memcpy(bad, x->msg, sizeof bad);
     ignored++;
     x->r->ignored++;
   }
@@ -214,7 +203,7 @@ fail:
   return r;
 }
 
-static int retry_elsewhere(int rcode) {
+int spfk_dns_retry_elsewhere(int rcode) {
   return rcode == SPFK_RC_SERVFAIL || rcode == SPFK_RC_REFUSED ||
          rcode == SPFK_RC_NOTIMP || rcode == SPFK_RC_FORMERR;
 }
@@ -266,11 +255,11 @@ static int resolve(resolver *r, spfk_arena *a, const char *name, int type,
             out->ms = spfk_dns_now_ms() - t0;
             return SPFK_LOOKUP_OK;
           }
-          res = tcp_exchange(&x, s, spfk_dns_now_ms() + r->timeout_ms);
+          res = tcp_exchange(&x, s, deadline);   /* one budget per try */
         }
       }
       if (res == XR_OK) {
-        if (retry_elsewhere(out->rcode) && i + 1 < r->nns) {   /* ask the next one */
+        if (spfk_dns_retry_elsewhere(out->rcode) && i + 1 < r->nns) {   /* ask the next one */
           if (!have_fallback) { fallback = *out; have_fallback = 1; }
           continue;
         }
@@ -594,7 +583,8 @@ static int l_dns_system(lua_State *L) {
 
 void spfkit_open_dns(lua_State *L) {
   static const luaL_Reg methods[] = {
-    {"query", resolver_query}, {"stats", resolver_stats},
+    {"query", resolver_query}, {"query_many", spfk_resolver_query_many},
+    {"stats", resolver_stats},
     {"options", resolver_options}, {"exchange", resolver_exchange},
     {"close", resolver_close}, {NULL, NULL}
   };

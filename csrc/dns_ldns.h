@@ -45,6 +45,38 @@ int spfk_dns_decode(const uint8_t *wire, size_t len, spfk_arena *a,
 const char *spfk_dns_decode_error(int code);   /* "wrong-id", ... */
 const char *spfk_dns_decode_message(int code);
 
+/* ---- the blocking resolver (dns_ldns.c), shared with dns_batch.c -------- */
+
+#include <sys/socket.h>
+
+#define MAX_NS 8
+
+typedef struct nsaddr {
+  struct sockaddr_storage ss;
+  socklen_t len;
+  char text[96];
+} nsaddr;
+
+typedef struct resolver {
+  spfk_source src;          /* first: the engine sees a spfk_source */
+  nsaddr *ns;
+  int nns;
+  double timeout_ms;
+  int retries, tcp, edns;   /* tcp: 0 fallback, 1 always, 2 never */
+  uint8_t *buf;             /* receive buffer, SPFK_DNS_MAXMSG + 2 */
+  unsigned long queries, udp, tcpq, truncated, timeouts, ignored;
+  int open;
+} resolver;
+
+/* exchange outcomes */
+enum { XR_OK, XR_TC, XR_TIMEOUT, XR_NETWORK, XR_BAD };
+
+/* SERVFAIL, REFUSED, NOTIMP, FORMERR: worth asking the next server */
+int spfk_dns_retry_elsewhere(int rcode);
+
+/* r:query_many{ {name, qtype}, ... } (dns_batch.c); stack: 1 resolver, 2 list */
+int spfk_resolver_query_many(lua_State *L);
+
 /* Openers called by spfkit_open_dns. */
 void spfkit_open_cache(lua_State *L);
 void spfkit_open_wire(lua_State *L);

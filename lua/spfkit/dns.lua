@@ -56,8 +56,9 @@ end
 --   all nameservers), tcp = "fallback"|"always"|"never", edns = 1232 (UDP
 --   payload size, 0 disables EDNS), port = 53 (for nameservers without one),
 --   resolv_conf = "/etc/resolv.conf" (where defaults come from) }`
--- @return resolver (`r:query(name, qtype)`, `r:stats()`, `r:options()`,
---   `r:close()`), or `nil, err` when no nameserver is known
+-- @return resolver (`r:query(name, qtype)`, `r:query_many{ {name, qtype}, ... }`
+--   (answers in order; a failure is `{rcode = "TIMEOUT"|..., records = {}, error = err}`),
+--   `r:stats()`, `r:options()`, `r:close()`), or `nil, err` when no nameserver is known
 function M.resolver(opts)
   local fname = "spfkit.resolver"
   opts = opts == nil and {} or options.check(fname, opts, RESOLVER_OPTIONS)

@@ -97,6 +97,7 @@ function spfkit.tree(opts) return require("spfkit.tree").tree(opts) end
 -- DNS change that fixes it (lua/spfkit/diagnose.lua). Never raises on bad
 -- input; returns a report object with `text()`, `json()` and `html()`.
 function spfkit.diagnose(opts) return require("spfkit.diagnose").diagnose(opts) end
+function spfkit.audit(opts) return require("spfkit.audit").audit(opts) end
 
 -- Modules loaded on first use, so that `require "spfkit"` stays cheap.
 local MODULES = {

@@ -23,6 +23,11 @@
 --   truncated       header with TC set and the question, no records
 --   truncated-cut   the upstream answer with TC set, cut in the middle
 --   oversized       our id, QR, then 65000 bytes of junk
+--   late            the upstream answer, opts.delay seconds late
+--   truncated-late  a TC answer opts.delay seconds late; TCP accepts and never answers
+--   malformed-then-real  our id and question with a compression loop in the
+--                   answer section at once, the real answer opts.delay later
+-- Every mode but silent answers each query on its own (delays do not queue).
 local nsd = require "spec.support.nsd"
 
 local M = {}
@@ -32,6 +37,8 @@ M.PYTHON = "/usr/bin/python3"
 M.SCRIPT = [==[
 import os, random, socket, struct, sys, threading
 mode, portfile, upstream, logfile = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+delay = float(sys.argv[5]) if len(sys.argv) > 5 else 0.0
+held = []
 TYPES = {1: "A", 2: "NS", 5: "CNAME", 6: "SOA", 12: "PTR", 15: "MX", 16: "TXT", 28: "AAAA", 99: "SPF"}
 loglock = threading.Lock()
 
@@ -76,6 +83,9 @@ def ask_tcp(msg):
     return data
 
 def tcp_conn(c):
+    if mode == "truncated-late":
+        held.append(c)   # accepted, never answered
+        return
     try:
         while True:
             n = struct.unpack("!H", recv_exact(c, 2))[0]
@@ -96,7 +106,7 @@ while True:
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     u.bind(("127.0.0.1", int(os.environ.get("FAKEDNS_PORT", "0"))))
     port = u.getsockname()[1]
-    if mode != "proxy":
+    if mode not in ("proxy", "truncated-late"):
         break
     t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -112,6 +122,15 @@ while True:
 with open(portfile + ".tmp", "w") as f:
     f.write(str(port))
 os.rename(portfile + ".tmp", portfile)
+
+def later(data, peer):
+    threading.Timer(delay, u.sendto, (data, peer)).start()
+
+def malformed(q):
+    # our id and question, one answer whose owner name points at itself
+    name, qtype, end = question(q)
+    return (q[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00" + q[12:end] +
+            struct.pack("!HHHIH", 0xC000 | end, 16, 1, 60, 2) + b"\x01x")
 
 def serve(q, peer):
     log("udp", q)
@@ -145,6 +164,14 @@ def serve(q, peer):
         a = ask_udp(q)
         a = a[:2] + bytes([a[2] | 0x02]) + a[3:]
         u.sendto(a[:max(12, len(a) - 7)], peer)
+    elif mode == "late":
+        later(ask_udp(q), peer)
+    elif mode == "truncated-late":
+        name, qtype, end = question(q)
+        later(q[:2] + b"\x83\x80\x00\x01\x00\x00\x00\x00\x00\x00" + q[12:end], peer)
+    elif mode == "malformed-then-real":
+        u.sendto(malformed(q), peer)
+        later(ask_udp(q), peer)
     elif mode == "oversized":
         u.sendto(qid + b"\x81\x80\x00\x01\xff\xff\x00\x00\x00\x00" + b"\x07" * 65000, peer)
 
@@ -197,15 +224,16 @@ function Server:reset()
   os.remove(self.dir .. "/queries.log")
 end
 
---- Starts the fake server in mode; opts.upstream is the port of a real server.
+--- Starts the fake server in mode; opts.upstream is the port of a real server,
+-- opts.delay the seconds of the late modes.
 function M.start(mode, opts)
   opts = opts or {}
   local dir = nsd.tmpdir("spfkit-fakedns")
   local f = assert(io.open(dir .. "/fakedns.py", "wb"))
   f:write(M.SCRIPT)
   f:close()
-  local cmd = ("%s %s/fakedns.py %s %s/port %d %s/queries.log 2>%s/err.log >/dev/null & echo $!"):format(
-    M.PYTHON, dir, mode, dir, opts.upstream or 9, dir, dir)
+  local cmd = ("%s %s/fakedns.py %s %s/port %d %s/queries.log %s 2>%s/err.log >/dev/null & echo $!"):format(
+    M.PYTHON, dir, mode, dir, opts.upstream or 9, dir, tostring(opts.delay or 0), dir)
   local p = io.popen(cmd)
   local pid = tonumber(p:read("*l"))
   p:close()

@@ -19,7 +19,8 @@ local catalogs = {
 }
 
 -- Catalog parts by concern, each `{ en = {...}, ja = {...} }`, merged in.
-local PARTS = { "spfkit.i18n.diagnose", "spfkit.i18n.cli", "spfkit.i18n.dkim", "spfkit.i18n.html" }
+local PARTS = { "spfkit.i18n.diagnose", "spfkit.i18n.cli", "spfkit.i18n.dkim", "spfkit.i18n.html",
+                "spfkit.i18n.audit" }
 for _, name in ipairs(PARTS) do
   local part = require(name)
   for lang, catalog in pairs(catalogs) do
