@@ -141,6 +141,7 @@ build = {
       ["spfkit.diagnose.spf_case"] = "lua/spfkit/diagnose/spf_case.lua",
       ["spfkit.diagnose.provider"] = "lua/spfkit/diagnose/provider.lua",
       ["spfkit.diagnose.pitfalls"] = "lua/spfkit/diagnose/pitfalls.lua",
+      ["spfkit.diagnose.dkim"] = "lua/spfkit/diagnose/dkim.lua",
       ["spfkit.providers"] = "lua/spfkit/providers.lua",
       ["spfkit.providers.data"] = "lua/spfkit/providers/data.lua",
       ["spfkit.providers.dkim"] = "lua/spfkit/providers/dkim.lua",

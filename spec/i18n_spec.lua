@@ -48,7 +48,7 @@ local PARAMS = {
   problem_code = "bad-cidr", host = "mail", zone = "example.jp", zone_line = 'example.jp. 3600 IN TXT "v=spf1 ~all"',
   provider = "sakura", wrong = "example.jp.example.jp", right = "example.jp", suggestion = "spf01.willnet.ad.jp",
   receiver = "gmail", spf = "v=spf1 a mx ~all", source = "reply", provider_name = "Sakura", from_name = "PTR",
-  clue = "www1234.sakura.ne.jp", repaired = "v=spf1 a mx ~all", other = "google-site-verification=abc",
+  clue = "www1234.sakura.ne.jp", tried = "default, google", repaired = "v=spf1 a mx ~all", other = "google-site-verification=abc",
   -- DKIM (lua/spfkit/i18n/dkim.lua)
   v = "DKIM2", k = "dsa", s = "default", bits = 512, min = 1024, good = 2048, char = '"', selector = "default",
   found = "default._domainkey.example.jp.example.jp", d = "example.jp", cause = "truncated", bytes = 200, need = 294,

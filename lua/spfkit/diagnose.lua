@@ -21,6 +21,7 @@ local spf_case = require "spfkit.diagnose.spf_case"
 local dmarc = require "spfkit.diagnose.dmarc"
 local ptr = require "spfkit.diagnose.ptr"
 local relay = require "spfkit.diagnose.relay"
+local dkim_case = require "spfkit.diagnose.dkim"
 local dns = require "spfkit.dns"
 local engine = require "spfkit.engine"
 
@@ -117,13 +118,19 @@ local function authentication(ctx, ev)
   if not ev.relay then ip_from_reporting_mta(ctx, ev) end
   local t = auth_target(ev)
   if ev.relay then return relay.analyse(ctx, t, ev.relay) end
+  local case
   if DMARC_KINDS[ev.auth_kind] then
     t.from_domain = ev.domain
     t.domain = (ev.auth_kind == "dmarc" and ev.mailfrom_domain) or ev.domain
-    return dmarc.analyse(ctx, t)
+    case = dmarc.analyse(ctx, t)
+  else
+    case = spf_case.run(ctx, t)
+    dmarc.note(ctx, t)
   end
-  local case = spf_case.run(ctx, t)
-  dmarc.note(ctx, t)
+  if ev.input == "bounce" then
+    spf_case.choose_provider(ctx, nil)
+    dkim_case.analyse(ctx, t)
+  end
   return case
 end
 
@@ -219,7 +226,7 @@ local function to_report(ctx, lang, case)
     summary_code = ctx.summary_code, summary_params = ctx.summary_params,
     findings = findings, steps = ctx.steps, fix = ctx.fix, whatif = ctx.whatif, spf = ctx.spf,
     dmarc = ctx.dmarc, ptr = ctx.ptr, relay = ev.relay, bounce = ev.bounce, error = ctx.error,
-    provider = ctx.provider or nil, receiver = ev.receiver,
+    provider = ctx.provider or nil, receiver = ev.receiver, dkim = ctx.dkim,
   }
 end
 

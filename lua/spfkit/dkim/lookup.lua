@@ -5,6 +5,7 @@
 -- and the key on the SPF type.
 -- @module spfkit.dkim.lookup
 
+local psl = require "spfkit.psl"
 local concat = table.concat
 local record = require "spfkit.dkim.record"
 local dkdns = require "spfkit.dkim.dns"
@@ -56,7 +57,8 @@ end
 local function probe(ask, res, nodata)
   local name = res.name
   local tries = {
-    { code = "dkim-doubled-name", at = name .. "." .. norm(res.domain) },
+    -- the panel of the zone (the registered domain) appends its name
+    { code = "dkim-doubled-name", at = name .. "." .. (psl.org_domain(norm(res.domain)) or norm(res.domain)) },
     { code = "dkim-no-domainkey-label", at = norm(res.selector) .. "." .. norm(res.domain) },
   }
   if nodata then tries[#tries + 1] = { code = "dkim-wrong-type", at = name, qtype = "SPF" } end

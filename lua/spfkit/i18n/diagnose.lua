@@ -634,4 +634,24 @@ en["step-move-doubled"] = "Delete the TXT record at {wrong} and add it at {right
 ja["step-move-doubled"] = "{wrong} の TXT レコードを削除し、{right} に登録し直してください(レコード名は末尾のピリオド付き、"
   .. "またはゾーン名を除いて入力します): 「{record}」"
 
+-- DKIM in the diagnosis (spfkit.diagnose.dkim) -------------------------------
+en["dkim-no-key-found"] = "No DKIM key of {domain} was found under the selectors tried (\"{tried}\"): receivers "
+  .. "cannot pass DKIM for it, so SPF alone must pass."
+ja["dkim-no-key-found"] = "{domain} の DKIM 公開鍵は、確認したセレクター(「{tried}」)では見つかりませんでした。"
+  .. "DKIM で認証に合格できないため、SPF で合格する必要があります。"
+en["dkim-provider-does-not-sign"] = "{provider_name} does not sign mail with DKIM: SPF is the authentication "
+  .. "your mail can pass there."
+ja["dkim-provider-does-not-sign"] = "{provider_name} では DKIM 署名が提供されていません。SPF で認証に合格する必要が"
+  .. "あります。"
+en["step-dkim-publish"] = "Publish the DKIM key of {provider_name}: in the zone {zone}, add a {type} record "
+  .. "named \"{name}\" ({fqdn}) with the value {value}."
+ja["step-dkim-publish"] = "{provider_name} の DKIM 公開鍵を登録します。{zone} のゾーンに、レコード名「{name}」({fqdn})、"
+  .. "タイプ「{type}」、値 {value} のレコードを追加してください。"
+en["step-dkim-publish-panel"] = "Publish the DKIM key of {provider_name}: in the zone {zone}, add a {type} record "
+  .. "named \"{name}\" ({fqdn}) with the value that {provider_name}'s panel shows for your domain."
+ja["step-dkim-publish-panel"] = "{provider_name} の DKIM 公開鍵を登録します。{zone} のゾーンに、レコード名「{name}」"
+  .. "({fqdn})、タイプ「{type}」で、{provider_name} の管理画面に表示される値のレコードを追加してください。"
+en["step-dkim-panel"] = "Turn on DKIM for {domain} in {provider_name}'s panel and publish the record it shows."
+ja["step-dkim-panel"] = "{provider_name} の管理画面で {domain} の DKIM を有効にし、表示されるレコードを登録してください。"
+
 return { en = en, ja = ja }
