@@ -85,6 +85,7 @@ build = {
       ["spfkit.cli.audit"] = "lua/spfkit/cli/audit.lua",
       ["spfkit.cli.check"] = "lua/spfkit/cli/check.lua",
       ["spfkit.cli.diagnose"] = "lua/spfkit/cli/diagnose.lua",
+      ["spfkit.cli.dkim"] = "lua/spfkit/cli/dkim.lua",
       ["spfkit.cli.input"] = "lua/spfkit/cli/input.lua",
       ["spfkit.cli.lint"] = "lua/spfkit/cli/lint.lua",
       ["spfkit.cli.render"] = "lua/spfkit/cli/render.lua",

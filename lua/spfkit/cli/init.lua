@@ -32,6 +32,7 @@ M.COMMANDS = {
   "lint",
   "suggest",
   "diagnose",
+  "dkim",
   "audit",
 }
 

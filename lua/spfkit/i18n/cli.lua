@@ -223,6 +223,14 @@ en["cli-label-synopsis-diagnose"] = "diagnose FILE|-"
 ja["cli-label-synopsis-diagnose"] = "diagnose FILE|-"
 en["cli-summary-diagnose"] = "read a bounce and say what to change in DNS"
 ja["cli-summary-diagnose"] = "エラーメールを読み、DNS の変更内容をお知らせします"
+en["cli-label-synopsis-dkim"] = "dkim DOMAIN"
+ja["cli-label-synopsis-dkim"] = "dkim DOMAIN"
+en["cli-summary-dkim"] = "find and check the DKIM keys of DOMAIN (--selector S, --provider ID)"
+ja["cli-summary-dkim"] = "DOMAIN の DKIM 公開鍵を探して確認します(--selector S、--provider ID)"
+en["cli-dkim-missing"] = "No DKIM key is published under these selectors: {tried}"
+ja["cli-dkim-missing"] = "次のセレクターには DKIM 公開鍵が設定されていません: {tried}"
+en["cli-dkim-tried"] = "DKIM keys of {domain} (selectors tried: {tried})"
+ja["cli-dkim-tried"] = "{domain} の DKIM 公開鍵です(確認したセレクター: {tried})"
 en["cli-label-synopsis-audit"] = "audit FILE"
 ja["cli-label-synopsis-audit"] = "audit FILE"
 en["cli-summary-audit"] = "lint every domain listed in FILE (CSV, or --json)"
@@ -331,6 +339,37 @@ ja["cli-help-suggest"] = lines{
   "2 使い方または入力の誤り(不明なプロバイダー、必要な指定の不足)です。",
 }
 
+en["cli-help-dkim"] = lines{
+  "Usage: spfkit dkim DOMAIN [--selector S]... [--provider ID]",
+  "",
+  "Finds the DKIM keys of DOMAIN: the selectors given with --selector, else the",
+  "provider's documented selectors and the common ones, asked together. Each key",
+  "is checked (syntax, key type and size, revoked, test mode, CNAMEs followed),",
+  "and a missing key is looked for where it is often put by mistake (the doubled",
+  "name <selector>._domainkey.DOMAIN.DOMAIN, without _domainkey, the SPF type).",
+  "",
+  "  --selector S         the selector to check (repeatable)",
+  "  --provider ID        your provider: its selectors first, and where its panel",
+  "                       shows the DKIM record",
+  COMMON_EN,
+  "",
+  "Exit status: 0 a usable key was found, 1 none, 2 usage or input error.",
+}
+ja["cli-help-dkim"] = lines{
+  "使い方: spfkit dkim DOMAIN [--selector S]... [--provider ID]",
+  "",
+  "DOMAIN の DKIM 公開鍵を探します。--selector で指定したセレクター、指定がない場合は",
+  "プロバイダーのセレクターと一般的なセレクターをまとめて問い合わせます。見つかった鍵は",
+  "構文・鍵の種類と長さ・失効・テストモードを確認し(CNAME もたどります)、見つからない場合は",
+  "よくある誤り(<selector>._domainkey.DOMAIN.DOMAIN、_domainkey なし、SPF タイプ)も確認します。",
+  "",
+  "  --selector S         確認するセレクターです(複数可)",
+  "  --provider ID        ご利用のプロバイダーです。そのセレクターを先に確認し、DKIM レコードを",
+  "                       表示する管理画面をお知らせします",
+  COMMON_JA,
+  "",
+  "終了コード: 0 使える鍵あり、1 なし、2 使い方または入力の誤りです。",
+}
 en["cli-help-diagnose"] = lines{
   "Usage: spfkit diagnose FILE|- [--ip IP] [--domain D] [--provider ID [--host NAME]] [--entry N]",
   "       spfkit diagnose --domain DOMAIN --ip IP [--sender ADDR] [--helo NAME]",

@@ -272,6 +272,24 @@ local function fix(r, add)
   return true
 end
 
+-- The DKIM record to publish; true when it has a value to copy.
+local function dkim_fix(r, add)
+  local f = type(r.dkim) == "table" and r.dkim.fix
+  if type(f) ~= "table" then return false end
+  add("<h3>" .. heading(r, "label-dkim-fix") .. "</h3>")
+  add('<div class="spfkit-fix spfkit-dkim-fix">')
+  if f.zone then add(row(L(r, "label-html-zone"), box(f.zone, "spfkit-zone"))) end
+  add(name_row(r, f))
+  add(pair(L(r, "label-type"), box(f.type or "TXT")))
+  if f.value then
+    add(row(L(r, "label-value"), box(f.value, "spfkit-copy-text spfkit-value"), nil, r))
+  else
+    add(row(L(r, "label-value"), '<p class="spfkit-note">' .. prose(L(r, "label-dkim-from-panel")) .. "</p>"))
+  end
+  add("</div>")
+  return f.value ~= nil
+end
+
 local function whatif(r, add)
   local w = r.whatif
   if type(w) ~= "table" then return end
@@ -312,6 +330,7 @@ function M.render(r)
   findings(r, add)
   local copies = fix(r, add)
   whatif(r, add)
+  copies = dkim_fix(r, add) or copies
   steps(r, add)
   bounce(r, add)
   if copies then add("<script>" .. M.SCRIPT .. "</script>") end

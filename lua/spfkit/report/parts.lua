@@ -7,7 +7,7 @@ local json = require "spfkit.json"
 
 local M = {}
 
-local tostring, gsub = tostring, string.gsub
+local type, tostring, gsub = type, tostring, string.gsub
 
 --- Text without control characters (except newline and tab), valid UTF-8.
 function M.clean(s)
@@ -32,6 +32,20 @@ function M.fix_rows(r)
   }
   if f.before then rows[#rows + 1] = { L(r, "label-before"), f.before } end
   if f.zone_line then rows[#rows + 1] = { L(r, "label-zone-line"), f.zone_line } end
+  return rows
+end
+
+--- The rows `{label, value}` of the DKIM record to publish, or nil.
+function M.dkim_rows(r)
+  local L = M.label
+  local f = type(r.dkim) == "table" and r.dkim.fix
+  if type(f) ~= "table" then return nil end
+  local rows = {
+    { L(r, "label-name"), tostring(f.name) .. (f.fqdn and ("  (" .. f.fqdn .. ")") or "") },
+    { L(r, "label-type"), tostring(f.type) },
+    { L(r, "label-value"), f.presentation or f.value or L(r, "label-dkim-from-panel") },
+  }
+  if f.zone then table.insert(rows, 1, { L(r, "label-dkim-zone"), f.zone }) end
   return rows
 end
 

@@ -26,6 +26,15 @@ local function width(s)
   return w
 end
 
+-- A label/value table, aligned by display width.
+local function add_rows(add, rows)
+  local widest = 0
+  for _, row in ipairs(rows) do widest = math.max(widest, width(row[1])) end
+  for _, row in ipairs(rows) do
+    add("  " .. row[1] .. rep(" ", widest - width(row[1])) .. "  " .. clean(row[2]))
+  end
+end
+
 --- The report as terminal text.
 -- @treturn string
 function M.render(r)
@@ -46,11 +55,13 @@ function M.render(r)
   if rows then
     add("")
     add(L(r, "label-fix"))
-    local widest = 0
-    for _, row in ipairs(rows) do widest = math.max(widest, width(row[1])) end
-    for _, row in ipairs(rows) do
-      add("  " .. row[1] .. rep(" ", widest - width(row[1])) .. "  " .. clean(row[2]))
-    end
+    add_rows(add, rows)
+  end
+  local drows = parts.dkim_rows(r)
+  if drows then
+    add("")
+    add(L(r, "label-dkim-fix"))
+    add_rows(add, drows)
   end
   if r.whatif then
     add("")

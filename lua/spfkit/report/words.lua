@@ -80,6 +80,7 @@ function M.fill(r)
   end
   if type(r.error) == "table" and r.error.code then r.error.message = M.say(r.error, lang) end
   if type(r.fix) == "table" and r.fix.reason then r.fix.reason_message = i18n.text(r.fix.reason, lang) end
+  if type(r.provider) == "table" and r.provider.id then r.provider.name = provider_name(r.provider.id, lang) end
   local w = r.whatif
   if type(w) == "table" then w.message = type(w.text) == "table" and w.text[lang] or w.result end
   return r
