@@ -97,7 +97,7 @@ describe("every bounce, every DNS state (#10)", function()
     assert.is_true(check_all(files) >= 15 * 4)
   end)
 
-  it("diagnoses the shared corpora without an internal error or an empty report", function()
+  it("diagnoses the shared corpora without an internal error or an empty report #slow", function()
     if #shared == 0 then
       pending("../shared/corpus is absent")
       return

@@ -134,6 +134,16 @@ describe("DKIM in the diagnosis (#12)", function()
     assert.truthy(find(r.findings, "dkim-doubled-name"))
   end)
 
+  it("gives the exact record when the caller passes the key", function()
+    if not headers then pending("openssl/python3-dkim missing") return end
+    local r = spfkit.diagnose{ bounce = bounce(headers), dns = zone(), providers = { { id = "mixhost" } },
+                               dkim_value = key.record }
+    assert.are.equal(key.record, r.dkim.fix.value)
+    assert.truthy(#r.dkim.fix.strings >= 2)                 -- a 2048-bit key needs two strings
+    assert.truthy(find(r.steps, "step-dkim-publish"))
+    assert.truthy(r:html():find('class="spfkit-copy', 1, true))
+  end)
+
   it("tells a Zenlogic customer that SPF is the way", function()
     if not headers then pending("openssl/python3-dkim missing") return end
     local r = spfkit.diagnose{ bounce = bounce(headers), dns = zone(), providers = { { id = "zenlogic" } } }

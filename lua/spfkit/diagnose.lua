@@ -33,7 +33,7 @@ M.stages = { evidence = evidence.collect }
 
 local OPTIONS = {
   bounce = "string", domain = "string", ip = "string", sender = "string", helo = "string",
-  dns = true, providers = "table", lang = "string", ttl = "number", entry = "number",
+  dns = true, providers = "table", lang = "string", ttl = "number", entry = "number", dkim_value = "string",
 }
 
 M.norm_domain = evidence.norm_domain
