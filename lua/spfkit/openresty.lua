@@ -138,7 +138,7 @@ function M.check(opts)
   if type(source) ~= "table" or type(source.check_options) ~= "function" then
     error("spfkit.openresty.check: dns must be a source made by spfkit.openresty.dns{}", 2)
   end
-  return require("spfkit").check(source:check_options(o))
+  return require("spfkit.engine").check(source:check_options(o))
 end
 
 return M
