@@ -26,7 +26,7 @@ local TRACE_NOTE = "libspf2 asks the DNS layer itself and may ask the same name 
   .. "comment); the trace is kept as asked, not deduplicated"
 
 local function unsupported(message)
-  return nil, { code = "unsupported", message = message }
+  return nil, require("spfkit.errors").new("unsupported", message)
 end
 
 -- The seven RFC 7208 names for libspf2's raw result. SPF_RESULT_INVALID

@@ -14,6 +14,7 @@
 -- @module spfkit.diagnose
 
 local report = require "spfkit.report"
+local errors = require "spfkit.errors"
 local options = require "spfkit.options"
 local context = require "spfkit.diagnose.context"
 local evidence = require "spfkit.diagnose.evidence"
@@ -48,7 +49,7 @@ local function attach_dns(ctx, source)
   if source == nil then
     local ok, r, err = pcall(dns.resolver, {})
     if not ok or not r then
-      return nil, { code = "no-resolver", message = tostring(ok and err and err.message or r) }
+      return nil, errors.new("no-resolver", tostring(ok and err and err.message or r))
     end
     source = r
   end

@@ -14,6 +14,7 @@
 
 local core = require "spfkit.core"
 local options = require "spfkit.options"
+local errors = require "spfkit.errors"
 
 local type, error, tostring, pcall = type, error, tostring, pcall
 local floor = math.floor
@@ -85,8 +86,7 @@ function M.resolver(opts)
     ns, err = core.dns_system(opts.resolv_conf)
     if not ns then return nil, err end
     if #ns == 0 then
-      return nil, { code = "no-nameservers",
-                    message = "no nameserver in " .. (opts.resolv_conf or "/etc/resolv.conf") }
+      return nil, errors.new("no-nameservers", "no nameserver in " .. (opts.resolv_conf or "/etc/resolv.conf"))
     end
   end
   local d = M.defaults
@@ -168,7 +168,7 @@ function M.socket_query(opts)
   end
   local host, port, timeout = opts.host, opts.port or 53, opts.timeout or 2000
   local udp, tcp = opts.udp, opts.tcp
-  local function fail(code, message) return nil, { code = code, message = message } end
+  local function fail(code, message) return nil, errors.new(code, message) end
   local function over_tcp(q, id)
     local sock = tcp()
     sock:settimeout(timeout)

@@ -5,6 +5,7 @@
 -- call; `ask` never raises.
 -- @module spfkit.dkim.dns
 
+local errors = require "spfkit.errors"
 local M = {}
 
 local type, pcall, tostring, ipairs, lower = type, pcall, tostring, ipairs, string.lower
@@ -34,7 +35,7 @@ end
 
 -- One answer table or nil, err (never raises).
 local function normalise(ok, ans, err)
-  if not ok then return nil, { code = "error", message = tostring(ans) } end
+  if not ok then return nil, errors.new("error", tostring(ans)) end
   if type(ans) ~= "table" or ans.tc then
     return nil, type(err) == "table" and err or { code = err and tostring(err) or "error" }
   end
