@@ -1,4 +1,4 @@
--- `spfkit dkim DOMAIN` (issue 12): keys found, checked and missing, over an
+-- `spfkit dkim DOMAIN` (issue 12) and `spfkit diagnose` with pasted text (issue 11): over injected zones;
 -- injected zone; exit 0 with a usable key, 1 without, 2 for usage errors.
 local cli = require "spfkit.cli"
 local spfkit = require "spfkit"
@@ -74,5 +74,48 @@ describe("spfkit dkim", function()
     assert.are.equal(2, code)
     assert.are.equal("", out)
     assert.matches("^spfkit: ", err)
+  end)
+end)
+
+-- Issue 11 item 7: whatever the customer has, on the command line.
+describe("spfkit diagnose with what a customer pastes (#11)", function()
+  local ezone = "examples/zones/example.jp.zone"
+  local PASTE = table.concat({
+    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the",
+    "550-5.7.26 sender and Gmail users, and has been blocked. The sender must",
+    "550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,",
+    "550-5.7.26 DKIM checks did not pass and SPF check for [example.jp] did",
+    "550-5.7.26 not pass with ip: [164.0.1.2]. The sender should visit",
+    "550 5.7.26 https://support.google.com/mail/answer/81126#authentication",
+  }, "\r\n") .. "\r\n"
+
+  local function run_stdin(args, stdin)
+    local out, err = buffer(), buffer()
+    local code = cli.main(args, { stdout = out, stderr = err, stdin = { read = function() return stdin end },
+                                  getenv = function() return nil end, isatty = function() return false end })
+    return code, out:text(), err:text()
+  end
+
+  it("reads the receiver's error text alone, with a BOM and CRLF", function()
+    for _, text in ipairs({ PASTE, "\239\187\191" .. PASTE, (PASTE:gsub("\r\n", "\n")) }) do
+      local code, out = run_stdin({ "diagnose", "-", "--zone", ezone, "--json" }, text)
+      assert.are.equal(1, code)
+      local t = cjson.decode(out)
+      assert.are.equal("example.jp", t.domain)
+      assert.are.equal("164.0.1.2", t.ip)
+      assert.are.equal("v=spf1 ip4:164.0.1.2 include:_spf.example.jp ~all", t.fix.value)
+      assert.are.equal("gmail", t.receiver)
+    end
+  end)
+
+  it("takes the IP from --ip when the pasted text has none", function()
+    local text = "554 5.7.9 Message not accepted for policy reasons.  See https://senders.yahooinc.com/error-codes\n"
+    local code, out = run_stdin({ "diagnose", "-", "--zone", ezone, "--domain", "example.jp", "--ip", "164.0.1.2",
+                                  "--json" }, text)
+    assert.are.equal(1, code)
+    local t = cjson.decode(out)
+    assert.are.equal("caller", t.ip_from)
+    assert.are.equal("yahoo", t.receiver)
+    assert.are.equal("v=spf1 ip4:164.0.1.2 include:_spf.example.jp ~all", t.fix.value)
   end)
 end)
