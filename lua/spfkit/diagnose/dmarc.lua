@@ -165,71 +165,78 @@ function M.note(ctx, t)
   read(ctx, from, true)
 end
 
+-- Alignment of the SPF (MAIL FROM) and DKIM (d=) domains with From.
+local function alignment(t, view)
+  local from = t.from_domain
+  local al = { from = from, spf_domain = t.mailfrom_domain or from, dkim_domain = t.dkim_domain,
+               mode_spf = view and view.aspf or "r", mode_dkim = view and view.adkim or "r" }
+  al.spf = aligned(from, al.spf_domain, al.mode_spf)
+  al.dkim = aligned(from, al.dkim_domain, al.mode_dkim)
+  if view then
+    view.spf_domain, view.dkim_domain, view.spf_aligned, view.dkim_aligned = al.spf_domain, al.dkim_domain,
+      al.spf, al.dkim
+  end
+  return al
+end
+
+local function alignment_findings(ctx, al)
+  local p = { from = al.from, spf_domain = al.spf_domain, mode = al.mode_spf }
+  if al.spf then ctx:finding("dmarc-spf-aligned", "info", p, { from = al.from, spf_domain = al.spf_domain })
+  else ctx:finding("dmarc-spf-not-aligned", "error", p, p) end
+  if not al.dkim_domain then
+    ctx:finding("dmarc-dkim-unknown", "warning", { from = al.from }, {})
+  elseif al.dkim then
+    ctx:finding("dmarc-dkim-aligned", "info", { from = al.from, dkim_domain = al.dkim_domain },
+                { dkim_domain = al.dkim_domain })
+  else
+    ctx:finding("dmarc-dkim-not-aligned", "error", { from = al.from, dkim_domain = al.dkim_domain,
+                mode = al.mode_dkim }, { dkim_domain = al.dkim_domain, mode = al.mode_dkim })
+  end
+end
+
+-- SPF can carry DMARC: make it pass for the sending IP.
+local function through_spf(ctx, t, al)
+  local sub = { domain = al.spf_domain, ip = t.ip, sender = t.sender, helo = t.helo, dkim = t.dkim,
+                from_bounce = true }
+  if not (t.sender and t.sender:lower():match("@(.+)$") == al.spf_domain) then
+    sub.sender = "postmaster@" .. al.spf_domain
+  end
+  local case_of_spf = spf_case.run(ctx, sub)
+  ctx.summary_code = nil
+  if ctx.fix and ctx.fix.action ~= "none" then
+    ctx:summary("summary-dmarc-spf-fix", { domain = al.from, ip = t.ip })
+  elseif case_of_spf == "spf-pass" then
+    ctx:summary("summary-dmarc-spf-pass", { domain = al.from, ip = t.ip })
+  else
+    ctx:summary("summary-dmarc-dkim", { domain = al.from })
+  end
+  ctx.domain = al.from
+end
+
+-- DKIM (or an aligned envelope sender) is the way: the steps.
+local function through_dkim(ctx, t, al)
+  ctx.fix = { action = "none", reason = al.spf and "fix-none-no-ip" or "fix-none-dkim" }
+  if al.spf and not t.ip then
+    ctx:finding("spf-no-ip", "warning", { domain = al.spf_domain }, {})
+    ctx:summary("summary-dmarc-no-ip", { domain = al.from })
+    ctx:step(ctx:find_ip_step(), {})
+  else
+    ctx:summary("summary-dmarc-dkim", { domain = al.from })
+  end
+  ctx:step("step-dkim-setup", { domain = al.from })
+  if not al.spf then ctx:step("step-align-mailfrom", { domain = al.from, spf_domain = al.spf_domain }) end
+  ctx:step("step-verify-gmail-dmarc", { domain = al.from })
+end
+
 --- The DMARC case: the receiver rejected because of the From domain's
 -- DMARC policy (or alignment).
 -- @tparam table t `{ from_domain, mailfrom_domain, dkim_domain, ip, sender, helo, dkim }`
 function M.analyse(ctx, t)
-  local from = t.from_domain
-  ctx.domain = from
-  local view = read(ctx, from, false)
-  local spf_domain = t.mailfrom_domain or from
-  local dkim_domain = t.dkim_domain
-  local mode_spf = view and view.aspf or "r"
-  local mode_dkim = view and view.adkim or "r"
-  local spf_al = aligned(from, spf_domain, mode_spf)
-  local dkim_al = aligned(from, dkim_domain, mode_dkim)
-  if view then view.spf_domain, view.dkim_domain = spf_domain, dkim_domain end
-  if view then view.spf_aligned, view.dkim_aligned = spf_al, dkim_al end
-
-  if spf_al then
-    ctx:finding("dmarc-spf-aligned", "info", { from = from, spf_domain = spf_domain, mode = mode_spf },
-                { from = from, spf_domain = spf_domain })
-  else
-    ctx:finding("dmarc-spf-not-aligned", "error", { from = from, spf_domain = spf_domain, mode = mode_spf },
-                { from = from, spf_domain = spf_domain, mode = mode_spf })
-  end
-  if not dkim_domain then
-    ctx:finding("dmarc-dkim-unknown", "warning", { from = from }, {})
-  elseif dkim_al then
-    ctx:finding("dmarc-dkim-aligned", "info", { from = from, dkim_domain = dkim_domain },
-                { dkim_domain = dkim_domain })
-  else
-    ctx:finding("dmarc-dkim-not-aligned", "error", { from = from, dkim_domain = dkim_domain, mode = mode_dkim },
-                { dkim_domain = dkim_domain, mode = mode_dkim })
-  end
-
-  local case = "dmarc"
-  if spf_al and t.ip then
-    -- SPF can carry DMARC: make it pass for the sending IP
-    local sub = { domain = spf_domain, ip = t.ip, sender = t.sender, helo = t.helo, dkim = t.dkim,
-                  from_bounce = true }
-    if not (t.sender and t.sender:lower():match("@(.+)$") == spf_domain) then
-      sub.sender = "postmaster@" .. spf_domain
-    end
-    local case_of_spf = spf_case.run(ctx, sub)
-    ctx.summary_code = nil
-    if ctx.fix and ctx.fix.action ~= "none" then
-      ctx:summary("summary-dmarc-spf-fix", { domain = from, ip = t.ip })
-    elseif case_of_spf == "spf-pass" then
-      ctx:summary("summary-dmarc-spf-pass", { domain = from, ip = t.ip })
-    else
-      ctx:summary("summary-dmarc-dkim", { domain = from })
-    end
-    ctx.domain = from
-    return case
-  end
-  ctx.fix = { action = "none", reason = spf_al and "fix-none-no-ip" or "fix-none-dkim" }
-  if spf_al and not t.ip then
-    ctx:finding("spf-no-ip", "warning", { domain = spf_domain }, {})
-    ctx:summary("summary-dmarc-no-ip", { domain = from })
-    ctx:step(ctx:find_ip_step(), {})
-  else
-    ctx:summary("summary-dmarc-dkim", { domain = from })
-  end
-  ctx:step("step-dkim-setup", { domain = from })
-  if not spf_al then ctx:step("step-align-mailfrom", { domain = from, spf_domain = spf_domain }) end
-  ctx:step("step-verify-gmail-dmarc", { domain = from })
-  return case
+  ctx.domain = t.from_domain
+  local al = alignment(t, read(ctx, t.from_domain, false))
+  alignment_findings(ctx, al)
+  if al.spf and t.ip then through_spf(ctx, t, al) else through_dkim(ctx, t, al) end
+  return "dmarc"
 end
 
 return M

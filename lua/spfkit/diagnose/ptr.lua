@@ -84,6 +84,58 @@ local function ptr_steps(ctx, ip, reverse_name, name, resolves, v6)
   ctx:step("step-ptr-verify", { ip = ip, name = name })
 end
 
+-- The PTR names of an answer, canonical, at most MAX_NAMES.
+local function names_of(ans)
+  local names = report.array()
+  for _, r in ipairs(ans.records) do
+    if r.type == "PTR" and type(r.data) == "string" and #names < M.MAX_NAMES then
+      names[#names + 1] = r.data:lower():gsub("%.$", "")
+    end
+  end
+  return names
+end
+
+-- The first PTR name that resolves back to the IP, or nil.
+local function confirmed_name(ctx, names, canon, v6)
+  for _, n in ipairs(names) do
+    local addrs = addresses(ctx, n, v6)
+    if addrs and has(addrs, canon) then return n end
+  end
+end
+
+local function temperror(ctx, ip, ans, err)
+  local rc = ans and ans.rcode or (err and err.code) or "error"
+  ctx:finding("ptr-temperror", "error", { ip = ip, rcode = rc }, { rcode = rc })
+  ctx:summary("summary-ptr-temperror", { ip = ip })
+  ctx:step("step-ptr-retry", { ip = ip })
+end
+
+-- Judge the names; returns the name to ask for (and whether it resolves),
+-- or nothing when reverse DNS is right now.
+local function judge(ctx, t, view, ans, canon, v6)
+  local ip = t.ip
+  local name, resolves = suggest(ctx, t.domain, canon, v6)
+  view.suggested = name
+  if #view.names == 0 then
+    ctx:finding("ptr-none", "error", { ip = ip, reverse = view.reverse_name }, { rcode = ans.rcode })
+    ctx:summary("summary-ptr-none", { ip = ip })
+    return name, resolves
+  end
+  local confirmed = confirmed_name(ctx, view.names, canon, v6)
+  view.confirmed = confirmed ~= nil
+  if confirmed then
+    ctx:finding("ptr-ok", "info", { ip = ip, name = confirmed }, { name = confirmed })
+    ctx:summary("summary-ptr-ok", { ip = ip, name = confirmed })
+    ctx:step("step-resend", {})
+    ctx.ok = true
+    return nil
+  end
+  ctx:finding("ptr-not-confirmed", "error", { ip = ip, names = concat(view.names, ", ") }, { names = view.names })
+  ctx:summary("summary-ptr-not-confirmed", { ip = ip, name = view.names[1] })
+  view.suggested = view.names[1]
+  return view.names[1], false
+end
+
 --- Analyse reverse DNS for `t = { ip, domain? }`.
 function M.analyse(ctx, t)
   local ip = t.ip
@@ -93,47 +145,18 @@ function M.analyse(ctx, t)
     return "error"
   end
   local v6 = ip:find(":", 1, true) ~= nil
-  local view = { ip = ip, reverse_name = rname .. ".", names = report.array() }
+  local view = { ip = ip, reverse_name = rname .. "." }
   ctx.ptr = view
   ctx.fix = { action = "none", owner = "ip-owner", reason = "fix-none-ip-owner" }
   local ans, err = ctx.query(rname, "PTR")
   if not ans or (ans.rcode ~= "NOERROR" and ans.rcode ~= "NXDOMAIN") then
-    local rc = ans and ans.rcode or (err and err.code) or "error"
-    ctx:finding("ptr-temperror", "error", { ip = ip, rcode = rc }, { rcode = rc })
-    ctx:summary("summary-ptr-temperror", { ip = ip })
-    ctx:step("step-ptr-retry", { ip = ip })
+    view.names = report.array()
+    temperror(ctx, ip, ans, err)
     return "ptr"
   end
-  for _, r in ipairs(ans.records) do
-    if r.type == "PTR" and type(r.data) == "string" and #view.names < M.MAX_NAMES then
-      view.names[#view.names + 1] = r.data:lower():gsub("%.$", "")
-    end
-  end
-  local name, resolves = suggest(ctx, t.domain, canon, v6)
-  view.suggested = name
-  if #view.names == 0 then
-    ctx:finding("ptr-none", "error", { ip = ip, reverse = view.reverse_name }, { rcode = ans.rcode })
-    ctx:summary("summary-ptr-none", { ip = ip })
-  else
-    local confirmed
-    for _, n in ipairs(view.names) do
-      local addrs = addresses(ctx, n, v6)
-      if addrs and has(addrs, canon) then confirmed = n break end
-    end
-    view.confirmed = confirmed ~= nil
-    if confirmed then
-      ctx:finding("ptr-ok", "info", { ip = ip, name = confirmed }, { name = confirmed })
-      ctx:summary("summary-ptr-ok", { ip = ip, name = confirmed })
-      ctx:step("step-resend", {})
-      ctx.ok = true
-      return "ptr"
-    end
-    ctx:finding("ptr-not-confirmed", "error", { ip = ip, names = concat(view.names, ", ") },
-                { names = view.names })
-    ctx:summary("summary-ptr-not-confirmed", { ip = ip, name = view.names[1] })
-    name, resolves = view.names[1], false
-    view.suggested = name
-  end
+  view.names = names_of(ans)
+  local name, resolves = judge(ctx, t, view, ans, canon, v6)
+  if ctx.ok then return "ptr" end
   ctx:finding("ptr-owner", "info", { ip = ip }, {})
   ptr_steps(ctx, ip, view.reverse_name, name, resolves, v6)
   return "ptr"
