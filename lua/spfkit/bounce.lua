@@ -430,7 +430,17 @@ end
 
 -- Text pasted from a bounce or a support form, without a header block:
 -- read as a notification text; an SMTP reply alone makes one entry.
+-- Pasted text is text: control bytes (other than tab, CR, LF, form feed
+-- and ESC, which ISO-2022-JP uses) in more than 1 % of its first 64 KB
+-- mean binary data, not an error message.
+local function looks_binary(s)
+  local head = sub(s, 1, 65536)
+  local _, n = string.gsub(head, "[%z\1-\8\11\14-\26\28-\31\127]", "")
+  return n * 100 > #head
+end
+
 local function parse_pasted(s)
+  if looks_binary(s) then return nil, err("not_mail", "input is not a mail message (no header block)") end
   local mta, recs = read_notice(s, {}, false, {}, true)
   local out = {}
   local ctx = { mta = mta or "text", mail_system_host = match(s, "This is the mail system at host ([%w%-%.]+[%w])") }

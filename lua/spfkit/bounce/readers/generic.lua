@@ -7,9 +7,10 @@ local util = require "spfkit.bounce.readers.util"
 
 local M = {}
 
-local find, sub, gsub, lower, match, gmatch = string.find, string.sub, string.gsub, string.lower,
-  string.match, string.gmatch
+local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower,
+  string.match
 local concat = table.concat
+local reverse = string.reverse
 local fold, trim = text.fold, text.trim
 local MAXBLOCK = util.MAXBLOCK
 local block_lines, indented, nonblank = util.block_lines, util.indented, util.nonblank
@@ -122,6 +123,8 @@ local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code
 -- @treturn ?number code
 -- @treturn ?number position
 function M.reply_in(l)
+  -- most lines quote no code at all: one scan rules them out
+  if not find(l, "[45]%d%d") then return nil end
   for k = 1, #CODE_BEFORE do
     local s, e, c = find(l, CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]")
     if s then
@@ -152,6 +155,26 @@ local function reply_from(lines, i, last)
   return concat(buf, " "), code
 end
 
+-- The address-like words of a line (`local@domain`), found from each "@"
+-- outwards so that the work stays linear in the line's length (a pattern
+-- that starts at every character backtracks on long runs of such bytes).
+local LOCAL_END = "^[^%s<>()\"',;:%[%]@]+"
+local function addresses_in(l)
+  local out, pos = {}, 1
+  while true do
+    local at = find(l, "@", pos, true)
+    if not at then break end
+    local domain = match(l, "^[%w%-%.]+", at + 1)
+    if domain then
+      local left = match(reverse(sub(l, at > 256 and at - 256 or 1, at - 1)), LOCAL_END)
+      if left then out[#out + 1] = reverse(left) .. "@" .. domain end
+    end
+    pos = at + 1 + (domain and #domain or 0)
+  end
+  local i = 0
+  return function() i = i + 1; return out[i] end
+end
+
 local function addr_lines(lines, last, exclude)
   local found, seen = {}, {}
   for i = 1, last do
@@ -163,7 +186,7 @@ local function addr_lines(lines, last, exclude)
         if find(ll, M.NOT_RCPT_WORDS[k], 1, true) then skip = true; break end
       end
       if not skip then
-        for a in gmatch(l, "([^%s<>()\"',;:%[%]]+@[%w%-%.]+)") do
+        for a in addresses_in(l) do
           a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))
           if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] and not seen[a] then
             seen[a] = true
