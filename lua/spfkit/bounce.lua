@@ -352,7 +352,7 @@ local function no_records(c, hmap, notice, level, ctx, globals)
   end
   if is_autoreply(hmap) then
     return { {
-      recipient = text.address(hmap.from), reason = "vacation", mta = "rfc3834", action = nil,
+      recipient = text.address(hmap.from), reason = "vacation", reason_from = "hint", mta = "rfc3834", action = nil,
       diagnostic = text.fold(sub(notice, 1, 300)), sender = text.address(hmap.to), original = nil,
     } }
   end
@@ -399,8 +399,10 @@ parse_message = function(top, level)
   ctx.mta = mta
   if c.feedback then
     ctx.mta = "arf"
-    return { entry.arf(c.feedback, ctx, notice) }
+    return entry.arf_all(c.feedback, ctx, notice)
   end
+  local complaint = #drecs == 0 and #hrecs == 0 and entry.complaint(hmap.subject, c.orig, ctx, notice)
+  if complaint then return complaint end
   local globals = {}
   local recs = #drecs > 0 and merge_dsn(drecs, hrecs, globals) or text_records(hrecs, globals, hmap, notice, ctx)
   for i = 1, #globals do

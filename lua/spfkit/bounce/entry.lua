@@ -142,16 +142,19 @@ function M.finish(r, ctx)
 end
 
 --- The entry of an ARF (RFC 5965) feedback report.
--- @tparam table fb the message/feedback-report entity
+-- @tparam ?table fb the message/feedback-report entity (nil for a
+--   complaint report that has none, see `complaints`)
 -- @tparam table ctx message context
 -- @tparam ?string notice the human-readable part
+-- @tparam[opt] string rcpt the recipient (default: the report's first
+--   Original-Rcpt-To, else the returned message's To)
 -- @treturn table entry
-function M.arf(fb, ctx, notice)
-  local f = mime.headers(mime.text(fb) .. "\n").map
+function M.arf(fb, ctx, notice, rcpt)
+  local f = fb and mime.headers(mime.text(fb) .. "\n").map or {}
   local o = ctx.original or {}
-  local rcpt = text.address(f["original-rcpt-to"]) or text.address(o.to)
+  rcpt = rcpt or text.address(f["original-rcpt-to"]) or text.address(o.to)
   local e = {
-    recipient = rcpt, action = nil, reason = "feedback", mta = "arf",
+    recipient = rcpt, action = nil, reason = "feedback", reason_from = "hint", mta = "arf",
     feedback_type = f["feedback-type"] and lower(f["feedback-type"]),
     remote_ip = text.ip(f["source-ip"]), reporting_mta = ctx.reporting_mta,
     sender = text.address(f["original-mail-from"]) or ctx.sender, original = ctx.original,
@@ -167,8 +170,57 @@ function M.arf(fb, ctx, notice)
     e.auth = a
   end
   e.diagnostic = notice and text.fold(sub(notice, 1, 2000)) or nil
+  if e.diagnostic == "" then e.diagnostic = nil end
   e.received = ctx.received
   return e
+end
+
+--- The entries of a feedback report: one per Original-Rcpt-To field (RFC
+-- 5965 3.2 allows several), else one.
+-- @tparam table fb the message/feedback-report entity
+-- @tparam table ctx message context
+-- @tparam ?string notice the human-readable part
+-- @treturn table list of entries
+function M.arf_all(fb, ctx, notice)
+  local rcpts = mime.values(mime.headers(mime.text(fb) .. "\n"), "original-rcpt-to", 1000)
+  local out, seen = {}, {}
+  for i = 1, #rcpts do
+    local a = text.address(rcpts[i])
+    if a and not seen[a] then
+      seen[a] = true
+      out[#out + 1] = M.arf(fb, ctx, notice, a)
+    end
+  end
+  if #out == 0 then out[1] = M.arf(fb, ctx, notice) end
+  return out
+end
+
+--- Subjects of complaint reports sent without a message/feedback-report
+-- part: Hotmail/Outlook.com JMRP and Amazon SES complaint notices
+-- ("complaint about message from 192.0.2.1"; Sisimai lib/Sisimai/ARF.pm).
+M.COMPLAINT_SUBJECTS = { "^%s*complaint about message from " }
+
+--- The entry of such a complaint report, or nil when `subject` is not one
+-- or no returned message is attached.
+-- @tparam ?string subject the report's Subject
+-- @tparam ?table orig header list of the returned message
+-- @tparam table ctx message context
+-- @tparam ?string notice the human-readable part
+-- @treturn ?table list of one entry
+function M.complaint(subject, orig, ctx, notice)
+  if not (subject and orig) then return nil end
+  local l = lower(subject)
+  for i = 1, #M.COMPLAINT_SUBJECTS do
+    if match(l, M.COMPLAINT_SUBJECTS[i]) then
+      -- Hotmail names the complainant in X-HmXmrOriginalRecipient
+      local rcpt = text.address(orig.map["x-hmxmroriginalrecipient"]) or text.address(orig.map.to)
+      local e = M.arf(nil, ctx, notice, rcpt)
+      e.feedback_type = "abuse"
+      e.remote_ip = e.remote_ip or text.ip(match(l, "from%s+([%x:%.]+%x)"))
+      return { e }
+    end
+  end
+  return nil
 end
 
 return M
