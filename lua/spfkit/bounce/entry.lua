@@ -124,9 +124,11 @@ function M.finish(r, ctx)
   end
   e.status = st
   e.auth = auth.extract(diag) or (r.diag_alt and auth.extract(r.diag_alt)) or nil
+  e.receiver = receiver.infer(e.remote_mta, diag or r.diag_alt, st)
   e.reason, e.reason_from = reason.classify({
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
+    receiver = e.receiver,
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"
@@ -137,7 +139,6 @@ function M.finish(r, ctx)
   e.original = ctx.original
   e.mail_system_host = ctx.mail_system_host
   e.received = ctx.received
-  e.receiver = receiver.infer(e.remote_mta, diag or r.diag_alt, st)
   return e
 end
 

@@ -94,7 +94,7 @@ end
 -- @treturn ?number
 function M.reply_code(s)
   if not s then return nil end
-  local c = match(s, "^%s*#?([245]%d%d)[%s%-]") or match(s, "^%s*#?([245]%d%d)$")
+  local c = match(s, "^%s*#?([245]%d%d)[%s%-]") or match(s, "^%s*#?([245]%d%d)$") or match(s, "^%s*([245]%d%d):%s")
   return c and tonumber(c) or nil
 end
 
