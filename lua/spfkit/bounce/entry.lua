@@ -128,7 +128,7 @@ function M.finish(r, ctx)
   e.reason, e.reason_from = reason.classify({
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
-    receiver = e.receiver,
+    receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"

@@ -299,7 +299,8 @@ end
 -- @tparam table r entry: `status`, `status_in_mail` (a code really present
 --   in the message), `action`, `command`, `diagnostic`, `diagnostic_type`,
 --   `reason_hint`, `texts` (extra texts, most specific first), `receiver`
---   (`spfkit.bounce.receiver` name of the refusing provider)
+--   (`spfkit.bounce.receiver` name of the refusing provider), `notice` (the
+--   notice's prose, read last, when the entry quotes no SMTP reply)
 -- @treturn string reason
 -- @treturn string what decided it: "hint", "status", "action",
 --   "diagnostic_type", "code:<provider> <code>", "phrase:<phrase>",
@@ -317,7 +318,13 @@ function M.classify(r)
   reason = specific_status(st, found, all)
   if reason then return reason, "status" end
   if found then return phrase_reason(found, cmd, st or r.status), "phrase:" .. found.phrase end
-  return fallback(r, st or r.status, cmd)
+  reason, from = fallback(r, st or r.status, cmd)
+  -- step 7 only when the notice's own prose names no reason either
+  if from == "default" and r.notice and r.notice ~= "" then
+    found = phrase_in({ lower(r.notice) })
+    if found then return phrase_reason(found, cmd, st or r.status), "phrase:" .. found.phrase end
+  end
+  return reason, from
 end
 
 return M

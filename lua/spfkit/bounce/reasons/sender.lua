@@ -100,6 +100,8 @@ return {
       "you may not have permission to post", "permission to post messages to the group",
       "投稿する権限がない", "berechtigungen haben, um der gruppe nachrichten zu posten",
       "permisos necesarios para publicar mensajes", "pas autorisé à lui envoyer des messages",
+      -- the help link closes the notice in every language
+      "groups.google.com/support",
     },
   },
   securityerror = {
