@@ -152,6 +152,9 @@ local COMMAND_WORDS = {
   { ">>> data", "DATA" }, { "rejected address", "RCPT" }, { "after data", "DATA" }, { "mail from:", "MAIL" },
   { "mail from command", "MAIL" }, { "mail_from", "MAIL" }, { ">>> ehlo", "HELO" }, { ">>> helo", "HELO" },
   { "to ehlo", "HELO" }, { "to helo", "HELO" }, { "initial connection", "CONN" }, { "greeting", "CONN" },
+  -- Exim "SMTP error from remote server after RCPT command", X3/MailMarshal "SMTP:RCPT host ..."
+  { "after rcpt", "RCPT" }, { "rcpt command", "RCPT" }, { "smtp:rcpt", "RCPT" }, { "smtp:data", "DATA" },
+  { "smtp:mail", "MAIL" }, { "after mail from", "MAIL" },
 }
 
 -- The last command the texts name (the one that failed), or nil.

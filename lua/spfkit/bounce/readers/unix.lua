@@ -75,6 +75,9 @@ local EXIM_AFTER = {
   { "after%s+end%s+of%s+data%s*:", "DATA" },
   { "after%s+pipelined%s+DATA%s*:", "DATA" },
   { "after%s+DATA%s*:", "DATA" },
+  { "after%s+RCPT%s+command%s*:", "RCPT" },
+  { "after%s+DATA%s+command%s*:", "DATA" },
+  { "after%s+MAIL%s+command%s*:", "MAIL" },
   { "after%s+sending%s+data%s+block%s*:", "DATA" },
   { "after%s+initial%s+connection%s*:", "CONN" },
   { "after%s+EHLO[^:]*:", "EHLO" },
@@ -88,7 +91,8 @@ local function exim_block(block)
   local r = {}
   local h, ip = match(block, "host%s+(%S+)%s+%[([%x:%.]+)%]")
   r.remote_mta, r.remote_ip = h and lower(h) or nil, text.ip(ip)
-  local s = find(block, "SMTP error from remote m", 1, true) or find(block, "LMTP error", 1, true)
+  -- "remote mail server" (Exim), "remote mailer", "remote server" (GMX)
+  local s = find(block, "SMTP error from remote ", 1, true) or find(block, "LMTP error", 1, true)
   local diag
   if s then
     local tail = sub(block, s)
