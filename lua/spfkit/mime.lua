@@ -71,13 +71,11 @@ function M.headers(text)
       if cur then ends[cur] = e - 1 end
     elseif e > pos then
       cur = nil
-      local _, ne = find(text, "^[!-9;-~]+:", pos)
+      local _, ne, name, vs = find(text, "^([!-9;-~]+):[ \t]*()", pos)
       if ne then
         n = n + 1
         if n > limit then break end
-        local name = lower(sub(text, pos, ne - 1))
-        local _, ws = find(text, "^[ \t]*", ne + 1)
-        names[n], starts[n], ends[n], cur = name, ws + 1, e - 1, n
+        names[n], starts[n], ends[n], cur = lower(name), vs, e - 1, n
       end
     end
     pos = e + 1
@@ -168,7 +166,18 @@ function M.base64(s)
   return out
 end
 
-local function hexbyte(h) return char(tonumber(h, 16)) end
+-- "=XX" escapes by their two hex digits (either case): gsub with a table
+-- costs no function call per escape.
+local HEXBYTE = {}
+do
+  local digits = "0123456789ABCDEFabcdef"
+  for i = 1, #digits do
+    for k = 1, #digits do
+      local h = sub(digits, i, i) .. sub(digits, k, k)
+      HEXBYTE[h] = char(tonumber(h, 16))
+    end
+  end
+end
 
 --- Decode quoted-printable.
 -- @tparam string s
@@ -181,7 +190,7 @@ function M.qp(s, header)
     s = gsub(s, "[ \t]+\n", "\n")
     s = gsub(s, "=\n", "")
   end
-  return (gsub(s, "=(%x%x)", hexbyte))
+  return (gsub(s, "=(%x%x)", HEXBYTE))
 end
 
 --- Decode RFC 2047 encoded words to UTF-8.
@@ -203,8 +212,18 @@ end
 -- Where the header block of the range [i, j] ends: the position of the
 -- empty line (or j + 1 when there is none). Steps line by line, so the work
 -- is the header's length, never more than the range.
+local HEADER_WINDOWS = { 2048, 16384 }
+
 local function header_end(src, i, j)
   if byte(src, i) == 10 then return i end
+  -- most header blocks end within a few KB: a plain search in a bounded
+  -- window, then a larger one, then (long header blocks only) the walk
+  for k = 1, #HEADER_WINDOWS do
+    local w = j - i + 1 < HEADER_WINDOWS[k] and j or i + HEADER_WINDOWS[k] - 1
+    local p = find(sub(src, i, w), "\n\n", 1, true)
+    if p then return i + p end
+    if w >= j then return j + 1 end
+  end
   local pos = i
   while pos <= j do
     local e = find(src, "\n", pos, true)

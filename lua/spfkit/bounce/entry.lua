@@ -11,7 +11,7 @@ local generic = require "spfkit.bounce.readers.generic"
 
 local M = {}
 
-local sub, lower, match = string.sub, string.lower, string.match
+local sub, lower, match, gmatch = string.sub, string.lower, string.match, string.gmatch
 
 --- Facts about the returned message from its header fields.
 -- @tparam ?table map header map of the returned message
@@ -46,10 +46,16 @@ end
 -- One Received: field: the sending host (its reverse-DNS name when the
 -- receiver wrote one, else the name it gave) and IP, and the receiving host.
 local function received_hop(v)
-  local from = match(v, "^%s*from%s+(%S+)")
-  local paren = match(v, "^%s*from%s+%S+%s*%(([^%)]*)%)")
-  local ip = match(v, "%[IPv6:([%x:%.]+)%]") or match(v, "%[([%x:%.]+)%]")
-    or (paren and (match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)")))
+  local from, paren = match(v, "^%s*from%s+([^%s%(]+)%s*(%b())")
+  if not from then from = match(v, "^%s*from%s+(%S+)") end
+  paren = paren and sub(paren, 2, -2)
+  -- one scan for a bracketed address ("[192.0.2.1]", "[IPv6:2001:db8::1]")
+  local ip
+  for c in gmatch(v, "%[([IPv6:]*[%x:%.]+)%]") do
+    if sub(c, 1, 5) == "IPv6:" then c = sub(c, 6) end
+    if text.ip(c) then ip = c; break end
+  end
+  if not ip and paren then ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)") end
   local rdns = paren and match(paren, "^([%w%-]+%.[%w%-%.]+)%s")
   local host = rdns or from
   if host then host = text.domain(host) end

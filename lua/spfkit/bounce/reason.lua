@@ -253,7 +253,9 @@ end
 -- A provider's own error code in the reply (`PROVIDERS.codes`).
 local function provider_code(all)
   for _, p in ipairs(PROVIDERS.codes) do
-    for _, pat in ipairs(p.patterns) do
+    local hit = false
+    for _, key in ipairs(p.keys) do hit = hit or find(all, key, 1, true) ~= nil end
+    for _, pat in ipairs(hit and p.patterns or {}) do
       local code = match(all, pat)
       local reason = code and p.codes[code]
       if code and not reason and p.ranges then

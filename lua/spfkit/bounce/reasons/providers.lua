@@ -4,7 +4,8 @@
 -- and the generic phrase tables (a provider's own code is the most specific
 -- fact a reply carries).
 --
--- `codes`: `{provider, from, patterns = {Lua patterns on the lower-cased
+-- `codes`: `{provider, from, keys = {plain words one of which the reply
+-- must contain}, patterns = {Lua patterns on the lower-cased
 -- reply, capturing the code}, codes = {[code] = reason}, ranges = {{low,
 -- high, reason}}}`; a code with no reason in the table decides nothing.
 -- `receivers`: per `spfkit.bounce.receiver` name, `phrases` (`{phrase,
@@ -17,6 +18,7 @@ return {
     { "orange",
       from = "Orange / La Poste error codes (LPNnnn_nnn, OFRnnn_nnn, OUK_nnn) as listed by Sisimai "
         .. "lib/Sisimai/Rhost/FrancePTT.pm (from postmaster.orange.fr / laposte.net help pages)",
+      keys = { "lpn", "ofr", "ouk" },
       patterns = { "%f[%w]lpn%d%d%d[%-_](%d%d%d)%f[%D]", "%f[%w]lpnaaa_(%d%d%d)%f[%D]", "%f[%w]ofr_(%d%d%d)%f[%D]",
         "%f[%w]ofr%d%d%d[%-_](%d%d%d)%f[%D]", "%f[%w]ouk_(%d%d%d)%f[%D]", "%f[%w]ouk%d%d%d[%-_](%d%d%d)%f[%D]",
         "%f[%w]lpn_(%d%d%d)%f[%D]" },
@@ -32,6 +34,7 @@ return {
     { "spectrum",
       from = "Spectrum (Charter) AUP#nnnn codes, spectrum.net/support/internet/understanding-email-error-codes "
         .. "(as listed by Sisimai lib/Sisimai/Rhost/Spectrum.pm)",
+      keys = { "aup#" },
       patterns = { "aup#[%-%a]*(%d%d%d%d)" },
       codes = {
         ["1000"] = "blocked", ["1010"] = "rejected", ["1090"] = "systemerror", ["1260"] = "networkerror",
