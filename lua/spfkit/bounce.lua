@@ -262,7 +262,8 @@ local function exclusions(hmap, original)
   local ex = {}
   for _, v in ipairs({ hmap.from, hmap.to, hmap["return-path"], hmap["reply-to"], hmap["delivered-to"],
                        hmap.sender, hmap["envelope-to"] }) do
-    for a in string.gmatch(v or "", "[^%s<>,;\"()]+@[^%s<>,;\"()]+") do ex[lower(a)] = true end
+    local list = v and generic.addresses(v) or {}
+    for i = 1, #list do ex[lower(gsub(list[i], "%.+$", ""))] = true end
   end
   if original then
     for _, v in ipairs({ original.from, original.return_path }) do
@@ -273,20 +274,31 @@ local function exclusions(hmap, original)
   return ex
 end
 
+-- Where a notice names the host that wrote it: {plain words that must be
+-- present, pattern capturing the host}.
+local WRITTEN_AT = {
+  { "This is the mail system at host", "This is the mail system at host ([%w%-%.]+[%w])" },
+  { "This is the qmail-send program at", "This is the qmail%-send program at ([%w%-%.]+[%w])" },
+  { "DragonFly Mail Agent", "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])" },
+  { "notification from ", "notification from ([%w%-%.]+[%w])," },
+}
+
 local function reporting_mta(msgf, notice)
   local r = dsn.host_ip(msgf["reporting-mta"])
   if r then return r end
-  r = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
-    or match(notice, "This is the qmail%-send program at ([%w%-%.]+[%w])")
-    or match(notice, "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])")
-    or match(notice, "notification from ([%w%-%.]+[%w]),")
-  return r and lower(r)
+  for i = 1, #WRITTEN_AT do
+    local w = WRITTEN_AT[i]
+    local at = find(notice, w[1], 1, true)
+    r = at and match(notice, w[2], at)
+    if r then return lower(r) end
+  end
+  return nil
 end
 
 local function context(top, c, msgf, notice, sender)
   local ctx = { original = entry.original(c.orig and c.orig.map) }
   ctx.reporting_mta = reporting_mta(msgf, notice)
-  local msh = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
+  local msh = find(notice, WRITTEN_AT[1][1], 1, true) and match(notice, WRITTEN_AT[1][2])
   ctx.mail_system_host = msh and lower(msh)
   ctx.sender = text.address(msgf["x-postfix-sender"]) or text.address(msgf["x-original-envelope-from"])
     or (type(sender) == "string" and sender) or nil

@@ -94,21 +94,35 @@ local function header_run(lines, i)
   return true
 end
 
-local function returned_mark(l)
+-- `marks`: the RETURNED_MARKS that occur anywhere in the text.
+local function returned_mark(l, marks)
   if #l > 72 or find(l, "received at", 1, true) then return false end
   local ll = lower(l)
-  for k = 1, #M.RETURNED_MARKS do
-    if find(ll, M.RETURNED_MARKS[k], 1, true) then return true end
+  for k = 1, #marks do
+    if find(ll, marks[k], 1, true) then return true end
   end
   return false
+end
+
+-- The marks present in the lines (one search per mark over the whole text
+-- rather than one per line).
+local function marks_in(lines)
+  local all = lower(concat(lines, "\n"))
+  local marks = {}
+  for k = 1, #M.RETURNED_MARKS do
+    if find(all, M.RETURNED_MARKS[k], 1, true) then marks[#marks + 1] = M.RETURNED_MARKS[k] end
+  end
+  return marks
 end
 
 --- Index of the line where the returned message starts (or #lines + 1).
 -- @tparam table lines
 -- @treturn number
 function M.notice_end(lines)
+  local marks = marks_in(lines)
+  local any = #marks > 0
   for i = 2, #lines do
-    if returned_mark(lines[i]) or header_run(lines, i) then return i end
+    if (any and returned_mark(lines[i], marks)) or header_run(lines, i) then return i end
   end
   return #lines + 1
 end
@@ -160,6 +174,16 @@ end
 -- that starts at every character backtracks on long runs of such bytes).
 local LOCAL_END = "^[^%s<>()\"',;:%[%]@]+"
 local function addresses_in(l)
+  local out = M.addresses(l)
+  local i = 0
+  return function() i = i + 1; return out[i] end
+end
+
+--- The address-like words (`local@domain`) of a text, in order, as
+-- written; linear in the text's length.
+-- @tparam string l
+-- @treturn table list of strings
+function M.addresses(l)
   local out, pos = {}, 1
   while true do
     local at = find(l, "@", pos, true)
@@ -171,8 +195,7 @@ local function addresses_in(l)
     end
     pos = at + 1 + (domain and #domain or 0)
   end
-  local i = 0
-  return function() i = i + 1; return out[i] end
+  return out
 end
 
 local function addr_lines(lines, last, exclude)

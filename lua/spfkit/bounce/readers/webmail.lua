@@ -33,8 +33,10 @@ function M.gmail(lines)
         i = i + 1
       end
     else
-      local a = match(lines[i], "wasn't delivered to " .. ADDR) or match(lines[i], "couldn't be delivered to " .. ADDR)
-        or match(lines[i], "problem delivering your message to " .. ADDR)
+      -- (the three wordings all say "deliver")
+      local a = find(l, "deliver", 1, true) and (match(lines[i], "wasn't delivered to " .. ADDR)
+        or match(lines[i], "couldn't be delivered to " .. ADDR)
+        or match(lines[i], "problem delivering your message to " .. ADDR))
       if a and #addrs == 0 then
         addrs[1] = lower(gsub(a, "%.$", ""))
         action = find(l, "temporary", 1, true) and "delayed" or "failed"
