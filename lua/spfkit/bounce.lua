@@ -215,7 +215,7 @@ local function collect(top)
         and not c.orig then
       c.orig = header_block(mime.text(e))
     end
-  end)
+  end, false, true)
   if #c.plains == 0 and #c.htmls == 0 and (sub(top.ctype, 1, 5) == "text/" or (top.parts and #top.parts == 0)) then
     -- a text message, or a multipart whose delimiters are missing
     c.plains[1] = top

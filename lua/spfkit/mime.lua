@@ -242,8 +242,9 @@ end
 local parse_range
 
 -- Parse the entity in src[i..j] (offsets into the one message string: no
--- copies of bodies are made).
-parse_range = function(src, i, j, depth, state)
+-- copies of bodies are made). `inside`: below a message/rfc822 part, where
+-- a multipart is split on first access to `parts`.
+parse_range = function(src, i, j, depth, state, inside)
   state.parts = state.parts + 1
   local hend = header_end(src, i, j)
   state.work = state.work + (hend - i)
@@ -261,12 +262,23 @@ parse_range = function(src, i, j, depth, state)
     local boundary = M.param(ct, "boundary") or M.param(headers.text, "boundary")
     if boundary and boundary ~= "" then
       local s2, b2, e2 = M.raw_range(e)
-      e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)
+      if inside then
+        -- below a message/rfc822 part (the returned message): split only
+        -- when someone reads `parts` (most readers want its header only)
+        setmetatable(e, { __index = function(t, k)
+          if k ~= "parts" then return nil end
+          setmetatable(t, nil)
+          t.parts = M.split_multipart(s2, b2, e2, boundary, depth, state, true)
+          return t.parts
+        end })
+      else
+        e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)
+      end
     end
   elseif ctype == "message/rfc822" or ctype == "message/global" then
     -- the returned message (or a bounce forwarded as an attachment)
     local s2, b2, e2 = M.raw_range(e)
-    e.message = parse_range(s2, b2, e2, depth + 1, state)
+    e.message = parse_range(s2, b2, e2, depth + 1, state, true)
   end
   return e
 end
@@ -329,7 +341,7 @@ end
 --- Split a multipart body (src[i..j]) at its boundary and parse each part.
 -- A missing closing boundary ends the last part at the end of the body.
 -- @local
-function M.split_multipart(src, i, j, boundary, depth, state)
+function M.split_multipart(src, i, j, boundary, depth, state, inside)
   local parts = {}
   local d = "--" .. boundary
   local pos = next_delim(src, i, j, d, state)
@@ -340,7 +352,7 @@ function M.split_multipart(src, i, j, boundary, depth, state)
     if not eol or eol >= j then break end
     local np = next_delim(src, eol, j, d, state)
     if state.parts >= M.LIMITS.parts or state.work > state.budget then break end
-    parts[#parts + 1] = parse_range(src, eol + 1, (np or j + 2) - 2, depth + 1, state)
+    parts[#parts + 1] = parse_range(src, eol + 1, (np or j + 2) - 2, depth + 1, state, inside)
     pos = np
   end
   return parts
@@ -387,12 +399,16 @@ end
 -- `inside_message` is true below a message/rfc822 part.
 -- @tparam table e entity
 -- @tparam function fn visitor
-function M.walk(e, fn, inside)
+-- @tparam[opt] boolean inside whether `e` is below a message/rfc822 part
+-- @tparam[opt] boolean outside_only visit a message/rfc822 part's message
+--   but not its parts (they are split only when read)
+function M.walk(e, fn, inside, outside_only)
   fn(e, inside or false)
+  if inside and outside_only then return end
   if e.parts then
-    for i = 1, #e.parts do M.walk(e.parts[i], fn, inside) end
+    for i = 1, #e.parts do M.walk(e.parts[i], fn, inside, outside_only) end
   end
-  if e.message then M.walk(e.message, fn, true) end
+  if e.message then M.walk(e.message, fn, true, outside_only) end
 end
 
 return M
