@@ -128,11 +128,11 @@ function M.notice_end(lines)
 end
 
 local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
-  "response:?%s*", ":%s*", "%(" }
+  "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[" }
 
 --- The SMTP reply code and where it starts in a line of free text, when the
 -- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
--- `ERROR_CODE :550`).
+-- `ERROR_CODE :550`, InterScan's `Received >>> 550`, `error message: [554 ...`).
 -- @tparam string l
 -- @treturn ?number code
 -- @treturn ?number position
