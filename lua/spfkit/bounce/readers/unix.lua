@@ -167,9 +167,45 @@ end
 -- Sendmail --------------------------------------------------------------
 
 --- Sendmail: fatal-error list plus the SMTP transcript.
+-- Sendmail's own per-recipient lines in the transcript ("554
+-- <rcpt>... 550 Host unknown"): recipients when no section listed them
+-- (V5 sendmail has none). Each takes the last remote reply (`<<<`) and
+-- command (`>>>`) of the transcript since the previous such line (`ctx[k]`),
+-- else the reply its own line quotes, else the line.
+local RCPT_LINE = "^%s*([245]%d%d) <" .. ADDR .. ">%.%.%.%s*(.*)$"
+
+local function local_recipients(localmsgs, ctx, recs, byaddr)
+  for k = 1, #localmsgs do
+    local code, a, rest = match(localmsgs[k], RCPT_LINE)
+    a = a and lower(a)
+    if a and not byaddr[a] then
+      local r = { recipient = a, action = tonumber(code) >= 500 and "failed" or "delayed" }
+      local c = ctx[k] or {}
+      r.diagnostic = c.resp or (text.reply_code(rest) and rest) or localmsgs[k]
+      if c.resp then r.texts = { rest } end
+      r.command = c.cmd and util.command(match(c.cmd, "^(%S+%s*%S*)"))
+      recs[#recs + 1] = r
+      byaddr[a] = r
+    end
+  end
+end
+
+-- The recipients a session's failure applies to: those at the host the
+-- session talked to, else every recipient.
+local function session_targets(recs, host)
+  local mine, all = {}, {}
+  for q = 1, #recs do
+    local r = recs[q]
+    all[#all + 1] = r
+    local domain = match(r.recipient, "@([^@]+)$")
+    if host and domain and (host == domain or sub(host, -#domain - 1) == "." .. domain) then mine[#mine + 1] = r end
+  end
+  return #mine > 0 and mine or all
+end
+
 function M.sendmail(lines)
   local recs, byaddr = {}, {}
-  local sessions, localmsgs = {}, {}
+  local sessions, localmsgs, localctx, pending = {}, {}, {}, {}
   local section, action, cur_rec, cur_sess, cur_item
   for i = 1, #lines do
     local l = lines[i]
@@ -191,13 +227,14 @@ function M.sendmail(lines)
         if why then cur_rec.reason_text = why end
       end
     elseif section == "transcript" then
-      local host = match(l, "^%.%.%.%s+while talking to%s+(.-):?%s*$")
+      local host = match(l, "^%.%.%.%s+while talking to%s+(.-):?%s*$") or match(l, "^While talking to%s+(.-):?%s*$")
       if host then
         cur_sess = { host = host, items = {} }
         sessions[#sessions + 1] = cur_sess
         cur_item = nil
       elseif sub(l, 1, 4) == ">>> " then
         if not cur_sess then cur_sess = { items = {} }; sessions[#sessions + 1] = cur_sess end
+        pending.cmd = sub(l, 5)
         cur_item = { cmd = sub(l, 5), resp = {} }
         cur_sess.items[#cur_sess.items + 1] = cur_item
       elseif sub(l, 1, 4) == "<<< " then
@@ -207,12 +244,17 @@ function M.sendmail(lines)
           cur_sess.items[#cur_sess.items + 1] = cur_item
         end
         if #cur_item.resp < MAXBLOCK then cur_item.resp[#cur_item.resp + 1] = sub(l, 5) end
+        pending.resp = sub(l, 5)
       else
         if cur_item then cur_item.closed = true end
-        if nonblank(l) and #localmsgs < MAXBLOCK then localmsgs[#localmsgs + 1] = l end
+        if nonblank(l) and #localmsgs < MAXBLOCK then
+          localmsgs[#localmsgs + 1] = l
+          if match(l, RCPT_LINE) then localctx[#localmsgs], pending = pending, {} end
+        end
       end
     end
   end
+  local_recipients(localmsgs, localctx, recs, byaddr)
   for s = 1, #sessions do
     local sess = sessions[s]
     local host, ip
@@ -237,7 +279,7 @@ function M.sendmail(lines)
             byaddr[targets[1].recipient] = targets[1]
           end
         else
-          for q = 1, #recs do targets[#targets + 1] = recs[q] end
+          targets = session_targets(recs, host)
         end
         for q = 1, #targets do
           local r = targets[q]
