@@ -36,6 +36,28 @@ function M.action(a)
   return ACTIONS[a]
 end
 
+-- A block that holds several Final-Recipient fields (per-recipient
+-- groups with no blank line between them, as AOL writes them) is cut
+-- before each further one (or before an Original-Recipient just above it).
+local function add_blocks(blocks, chunk)
+  local starts = { 1 }
+  local lc = lower(chunk)
+  local first = find(lc, "final%-recipient:")
+  while first do
+    local nxt = find(lc, "\nfinal%-recipient:", first + 1)
+    if not nxt then break end
+    local cut = nxt + 1
+    local prev = match(sub(lc, 1, nxt - 1), "()\n[^\n]*$") or 0
+    if find(lc, "^original%-recipient:", prev + 1) and prev + 1 > first then cut = prev + 1 end
+    starts[#starts + 1] = cut
+    first = nxt + 1
+  end
+  for i = 1, #starts do
+    local part = sub(chunk, starts[i], (starts[i + 1] or #chunk + 1) - 1)
+    if find(part, "%S") and #blocks < 1000 then blocks[#blocks + 1] = mime.headers(part).map end
+  end
+end
+
 --- Parse delivery-status text.
 -- @tparam string s the decoded message/delivery-status body
 -- @treturn table per-message fields (lower-case names)
@@ -48,7 +70,7 @@ function M.parse(s)
   while pos <= len and #blocks < 1000 do
     local e = find(s, "\n\n", pos, true)
     local chunk = sub(s, pos, e or len)
-    if find(chunk, "%S") then blocks[#blocks + 1] = mime.headers(chunk).map end
+    add_blocks(blocks, chunk)
     if not e then break end
     pos = e + 2
   end
