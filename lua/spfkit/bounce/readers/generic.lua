@@ -7,6 +7,8 @@ local util = require "spfkit.bounce.readers.util"
 
 local M = {}
 
+local command_in = require("spfkit.bounce.reason").command_in
+
 local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower,
   string.match
 local concat = table.concat
@@ -263,6 +265,11 @@ local function read_block(lines, i, last, addr, global, gcode)
   for j = i, math.min(last, i + MAXBLOCK) do
     if is_reply_line(lines[j]) then
       r.diagnostic, r.reply_code = reply_from(lines, j, last)
+      -- the SMTP command named on the reply's line or the line above
+      -- ("SMTP:RCPT host 192.0.2.8: 553 ...", "... after RCPT command:")
+      if r.reply_code or not find(lines[j], "%f[%d]2%.%d+%.%d+") then
+        r.command = command_in({ lower(lines[j]) }) or (j > i and command_in({ lower(lines[j - 1]) })) or nil
+      end
       break
     end
   end
