@@ -295,8 +295,8 @@ local function reporting_mta(msgf, notice)
   return nil
 end
 
-local function context(top, c, msgf, notice, sender)
-  local ctx = { original = entry.original(c.orig and c.orig.map) }
+local function context(top, c, msgf, notice, sender, original)
+  local ctx = { original = original }
   ctx.reporting_mta = reporting_mta(msgf, notice)
   local msh = find(notice, WRITTEN_AT[1][1], 1, true) and match(notice, WRITTEN_AT[1][2])
   ctx.mail_system_host = msh and lower(msh)
@@ -399,7 +399,7 @@ parse_message = function(top, level)
   local quoted = count_quoted(notice) >= 5
   -- an RFC 3834 auto-reply is not read for recipients by the generic reader
   local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0 or quoted, exclude, false, is_autoreply(hmap))
-  local ctx = context(top, c, msgf, notice, sender)
+  local ctx = context(top, c, msgf, notice, sender, original)
   if #hrecs == 0 and #drecs == 0 and quoted then
     mta, hrecs, sender = read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
     ctx.sender = ctx.sender or (type(sender) == "string" and sender) or nil

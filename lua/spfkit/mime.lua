@@ -46,7 +46,15 @@ end
 
 local function field_value(text, vs, fe)
   local value = sub(text, vs, fe)
-  if find(value, "\n", 1, true) then value = gsub(value, "[ \t]*\n[ \t]*", " ") end
+  if find(value, "\n", 1, true) then
+    -- (a pattern that starts at the newline is much cheaper; blanks before
+    -- a newline are rare and take the general one)
+    if find(value, " \n", 1, true) or find(value, "\t\n", 1, true) then
+      value = gsub(value, "[ \t]*\n[ \t]*", " ")
+    else
+      value = gsub(value, "\n[ \t]*", " ")
+    end
+  end
   local c = byte(value, -1)
   if c == 32 or c == 9 then value = match(value, "^.*[^ \t]") or "" end
   return value
@@ -187,7 +195,7 @@ function M.qp(s, header)
   if header then
     s = gsub(s, "_", " ")
   else
-    s = gsub(s, "[ \t]+\n", "\n")
+    if find(s, " \n", 1, true) or find(s, "\t\n", 1, true) then s = gsub(s, "[ \t]+\n", "\n") end
     s = gsub(s, "=\n", "")
   end
   return (gsub(s, "=(%x%x)", HEXBYTE))
