@@ -135,8 +135,10 @@ local function read_notice(notice, hmap, have_dsn, exclude, force, no_generic)
   local recs, extra = {}, nil
   if reader then recs, extra = scan[reader](lines) end
   if #recs == 0 and not (have_dsn and mta) then
+    local l = lower(notice)
     for i = 1, #scan.FALLBACK do
-      local r, x = scan[scan.FALLBACK[i]](lines)
+      local r, x
+      if scan.may_read(scan.FALLBACK[i], l) then r, x = scan[scan.FALLBACK[i]](lines) end
       if r and #r > 0 then
         recs, extra = r, x
         if not mta then mta = scan.FALLBACK[i] == "transcript" and "courier" or scan.FALLBACK[i] end
