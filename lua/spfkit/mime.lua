@@ -60,6 +60,19 @@ local function field_value(text, vs, fe)
   return value
 end
 
+-- Lower-cased field names, remembered (a bounded number: names come from
+-- the input) since the same few dozen names recur in every message.
+local LOWER_NAMES, lower_names_n = {}, 0
+local function lower_name(name)
+  local l = LOWER_NAMES[name]
+  if l then return l end
+  l = lower(name)
+  if lower_names_n < 2000 then
+    LOWER_NAMES[name], lower_names_n = l, lower_names_n + 1
+  end
+  return l
+end
+
 --- Parse a header block into fields.
 -- Values are unfolded lazily, on first access (most fields of a bounce are
 -- never looked at).
@@ -83,7 +96,7 @@ function M.headers(text)
       if ne then
         n = n + 1
         if n > limit then break end
-        names[n], starts[n], ends[n], cur = lower(name), vs, e - 1, n
+        names[n], starts[n], ends[n], cur = lower_name(name), vs, e - 1, n
       end
     end
     pos = e + 1

@@ -109,10 +109,12 @@ function M.address(v)
     a = match(v, "<([^<>%s]+)>") or match(v, "^%s*([^<>%s]+)%s*$")
   end
   if not a then return nil end
-  a = gsub(a, "^mailto:", "")
-  a = gsub(a, "^@[^:@]+:", "")          -- source route "@relay:user@domain"
-  a = gsub(a, '^"([^"@]*)"@', "%1@")    -- quoted local part
-  a = gsub(a, "[%.]+$", "")
+  -- (each rewrite is tried only when its first or last byte is there)
+  if sub(a, 1, 7) == "mailto:" then a = sub(a, 8) end
+  local c = byte(a, 1)
+  if c == 64 then a = gsub(a, "^@[^:@]+:", "") end          -- source route "@relay:user@domain"
+  if c == 34 then a = gsub(a, '^"([^"@]*)"@', "%1@") end    -- quoted local part
+  if byte(a, -1) == 46 then a = sub(a, 1, find(a, "%.+$") - 1) end
   if a == "" then return nil end
   return lower(a)
 end
@@ -159,7 +161,10 @@ function M.domain(d)
   if not d then return nil end
   d = lower(d)
   d = gsub(d, "^[%[<%(]+", "")
-  d = gsub(d, "[%]>%)%.,;:]+$", "")
+  local c = byte(d, -1)
+  if c == 93 or c == 62 or c == 41 or c == 46 or c == 44 or c == 59 or c == 58 then
+    d = gsub(d, "[%]>%)%.,;:]+$", "")
+  end
   if not match(d, "^[%w%-_%.]+$") or not find(d, ".", 1, true) then return nil end
   return d
 end
