@@ -16,6 +16,9 @@ local generic = require "spfkit.bounce.readers.generic"
 local errors = require "spfkit.errors"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower, string.match
 local concat = table.concat

@@ -7,6 +7,9 @@
 local charset = require "spfkit.bounce.charset"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, char, find, sub, gsub, lower, match =
   string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match

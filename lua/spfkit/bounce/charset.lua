@@ -5,6 +5,9 @@
 -- really UTF-8 or EUC-JP is detected from its bytes, not from its label.
 -- @module spfkit.bounce.charset
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, lower = string.byte, string.find, string.lower
 

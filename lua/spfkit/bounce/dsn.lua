@@ -4,6 +4,9 @@ local text = require "spfkit.bounce.text"
 local mime = require "spfkit.mime"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower, match, gsub, sub = string.find, string.lower, string.match, string.gsub, string.sub
 

@@ -10,6 +10,9 @@ local receiver = require "spfkit.bounce.receiver"
 local generic = require "spfkit.bounce.readers.generic"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local sub, lower, match, gmatch = string.sub, string.lower, string.match, string.gmatch
 

@@ -31,6 +31,9 @@ local STATUS = require "spfkit.bounce.reasons.status"
 local PROVIDERS = require "spfkit.bounce.reasons.providers"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, lower, match, sub, gmatch = string.byte, string.find, string.lower, string.match, string.sub,
   string.gmatch

@@ -7,6 +7,9 @@
 -- in Sisimai's rhost tests.
 -- @module spfkit.bounce.receiver
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower, sub = string.find, string.lower, string.sub
 

@@ -2,6 +2,9 @@
 -- enhanced status codes, addresses. All linear in their input.
 -- @module spfkit.bounce.text
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub,
   string.lower, string.match
