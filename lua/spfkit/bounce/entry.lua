@@ -138,6 +138,7 @@ function M.finish(r, ctx)
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
     receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
+    reporter = ctx.reporting_mta and receiver.infer(ctx.reporting_mta),
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"

@@ -277,10 +277,11 @@ end
 local function provider_reason(r, all, cmd)
   local reason, from = provider_code(all)
   if reason then return reason, from end
-  local rc = r.receiver and PROVIDERS.receivers[r.receiver]
+  local who = r.receiver or r.reporter
+  local rc = who and PROVIDERS.receivers[who]
   if not rc then return nil end
   for _, ph in ipairs(rc.phrases or {}) do
-    if find(all, ph[1], 1, true) then return ph[2], "phrase:" .. r.receiver .. ":" .. ph[1] end
+    if find(all, ph[1], 1, true) then return ph[2], "phrase:" .. who .. ":" .. ph[1] end
   end
   local st = r.status_in_mail or r.status
   if rc.commands and cmd and rc.commands[cmd] and st and match(st, "^%d%.0%.0$") then
@@ -307,7 +308,8 @@ end
 -- @tparam table r entry: `status`, `status_in_mail` (a code really present
 --   in the message), `action`, `command`, `diagnostic`, `diagnostic_type`,
 --   `reason_hint`, `texts` (extra texts, most specific first), `receiver`
---   (`spfkit.bounce.receiver` name of the refusing provider), `notice` (the
+--   (`spfkit.bounce.receiver` name of the refusing provider), `reporter`
+--   (the same for the provider whose host wrote the notice), `notice` (the
 --   notice's prose, read last, when the entry quotes no SMTP reply)
 -- @treturn string reason
 -- @treturn string what decided it: "hint", "status", "action",

@@ -268,10 +268,10 @@ local function read_block(lines, i, last, addr, global, gcode)
   for j = i, math.min(last, i + MAXBLOCK) do
     if is_reply_line(lines[j]) then
       r.diagnostic, r.reply_code = reply_from(lines, j, last)
-      -- the SMTP command named on the reply's line or the line above
+      -- the last SMTP command named from the recipient's line to the reply's
       -- ("SMTP:RCPT host 192.0.2.8: 553 ...", "... after RCPT command:")
       if r.reply_code or not find(lines[j], "%f[%d]2%.%d+%.%d+") then
-        r.command = command_in({ lower(lines[j]) }) or (j > i and command_in({ lower(lines[j - 1]) })) or nil
+        r.command = command_in({ lower(concat(lines, "\n", i, j)) })
       end
       break
     end

@@ -8,7 +8,8 @@
 -- must contain}, patterns = {Lua patterns on the lower-cased
 -- reply, capturing the code}, codes = {[code] = reason}, ranges = {{low,
 -- high, reason}}}`; a code with no reason in the table decides nothing.
--- `receivers`: per `spfkit.bounce.receiver` name, `phrases` (`{phrase,
+-- `receivers`: per `spfkit.bounce.receiver` name (the provider that refused,
+-- else the one that wrote the notice), `phrases` (`{phrase,
 -- reason}`, plain, lower case, first match wins) and `commands` (the
 -- reason of a reply with only a generic X.0.0 status, by the SMTP command
 -- that failed).
@@ -47,6 +48,8 @@ return {
     },
   },
   receivers = {
+    microsoft = { from = "Outlook.com / Hotmail (Sisimai lib/Sisimai/Lhost/Outlook.pm, Rhost/ExchangeOnline.pm)",
+      phrases = { { "requested action not taken: mailbox unavailable", "userunknown" } } },
     -- au (KDDI): "550 <addr>: User unknown" is the directory, "550 : User
     -- unknown" (no address) its content filter
     au = { from = "Sisimai lib/Sisimai/Rhost/KDDI.pm (replies of lsean.ezweb.ne.jp / msmx.au.com)",

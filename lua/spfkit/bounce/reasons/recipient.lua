@@ -31,6 +31,12 @@ return {
     { from = "Gmail SMTP error reference (550 5.1.1)", commands = AFTER_DATA,
       "account that you tried to reach does not exist", "wasn't found at",
     },
+    -- an MTA's own words for a recipient it could not find (not a filter's,
+    -- even when the failing command is not known)
+    { from = "iMail (Sisimai lib/Sisimai/Lhost/IMailServer.pm), Verizon MMS (Lhost/Verizon.pm)",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "unknown user:", "invalid final delivery userid", "no valid recipients for this mm",
+    },
     -- Yahoo refuses unknown users after DATA: there DATA does not mean a filter
     { from = "Yahoo postmaster error codes (554 delivery error: dd This user doesn't have a ... account)",
       commands = { MAIL = "rejected", none = "filtered" },
