@@ -37,6 +37,11 @@ return {
       commands = { MAIL = "rejected", DATA = "filtered" },
       "unknown user:", "invalid final delivery userid", "no valid recipients for this mm",
     },
+    { from = "Lotus Domino / Notes (Sisimai lib/Sisimai/Lhost/Domino.pm, Lhost/Notes.pm)",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "not listed in domino directory", "not listed in public name & address book",
+      "non répertorié dans l'annuaire domino", "domino ディレクトリには見つかりません",
+    },
     -- Yahoo refuses unknown users after DATA: there DATA does not mean a filter
     { from = "Yahoo postmaster error codes (554 delivery error: dd This user doesn't have a ... account)",
       commands = { MAIL = "rejected", none = "filtered" },

@@ -92,7 +92,7 @@ return {
       "badsendermx", "backscatter protection detected", "members-only list",
       "without a valid sender domain", "valid-address-filter", "on senderfilterconfig list", "empty email address",
       "from: domain is invalid", "has an outgoing mail suspension", "mailfrom domain is listed in",
-      "not member article from", "returned mail not accepted here", "from a different address or alias",
+      "not member article from", "you are not a member of this mailing list", "returned mail not accepted here", "from a different address or alias",
       "sender is spammer", "sender domain listed at", "sendernoa", "server does not accept mail from",
       "spam reporting address", "too many spam complaints", "your email address has been blacklisted",
     },
