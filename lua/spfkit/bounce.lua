@@ -428,8 +428,8 @@ parse_message = function(top, level)
   if #recs == 0 then return no_records(c, hmap, notice, level, ctx, globals) end
   local out = {}
   for i = 1, #recs do
-    -- no SMTP reply: the notice's own prose is what says why (Google Groups)
-    if not (recs[i].reply_code or recs[i].status) then recs[i].notice = notice end
+    -- when nothing else decides, the notice's own prose says why (Google Groups)
+    recs[i].notice = notice
     out[#out + 1] = entry.finish(recs[i], ctx)
   end
   return out

@@ -12,6 +12,11 @@ local AFTER_DATA = { MAIL = "rejected", DATA = "filtered", none = "filtered" }
 local SENDER_AT_MAIL = { MAIL = "rejected" }
 return {
   userunknown = {
+    -- first: Gmail's own notice says so whatever the command
+    { from = "Gmail's delivery failure notice (Address not found: \"the address couldn't be found\")",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "the address couldn't be found", "address couldn't be found or is unable to receive mail",
+    },
     { from = "RFC 5321 4.2.2 (550 mailbox unavailable); Sendmail, Postfix local(8)/smtpd(8), Exim, qmail replies",
       commands = AFTER_DATA,
       "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
