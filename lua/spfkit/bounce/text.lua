@@ -76,17 +76,22 @@ function M.clean_reply(s)
   if code then
     -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550"
     -- stutter, also a "550-5.7.26" glued to the previous line's last word
-    rest = gsub(rest, code .. "%-" .. esc(st), " ")
-    rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
-    rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
-    rest = gsub(rest, "^" .. code .. "%s+", "")
+    -- (all of them contain the code: most replies never repeat it)
+    if find(rest, code, 1, true) then
+      rest = gsub(rest, code .. "%-" .. esc(st), " ")
+      rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
+      rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
+      rest = gsub(rest, "^" .. code .. "%s+", "")
+    end
     return M.fold(code .. " " .. st .. " " .. rest)
   end
   code, rest = match(s, "^([245]%d%d)[%- ]%s*(.*)$")
   if code then
-    rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
-    rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
-    rest = gsub(rest, "^" .. code .. "%s+", "")
+    if find(rest, code, 1, true) then
+      rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
+      rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
+      rest = gsub(rest, "^" .. code .. "%s+", "")
+    end
     return M.fold(code .. " " .. rest)
   end
   return s
