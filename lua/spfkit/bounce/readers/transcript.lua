@@ -81,7 +81,8 @@ function M.opensmtpd(lines)
   local on = false
   for i = 1, #lines do
     local l = lines[i]
-    if find(l, "following list of recipients", 1, true) then on = true
+    -- ("... for the following\n list of recipients:" is wrapped too)
+    if find(l, "list of recipients", 1, true) then on = true
     elseif on then
       if find(l, "Below is a copy", 1, true) then break end
       local a, t = match(l, "^%s*" .. ADDR .. ":%s+(.+)$")

@@ -36,6 +36,10 @@ return {
       "low reputation", "poor reputation", "poor email reputation", "reputation of your ip",
       "ip/domain reputation problems", "bad reputation",
     },
+    { from = "Yahoo Sender Hub error codes (421 4.7.0 [TSS04] temporarily deferred due to unexpected volume "
+        .. "or user complaints)",
+      "deferred due to unexpected volume or user complaints",
+    },
   },
   norelaying = {
     { from = "Postfix smtpd(8) (Relay access denied), Sendmail (Relaying denied), Exim, MailEnable, qmail",
