@@ -36,6 +36,7 @@ return {
       "low reputation", "poor reputation", "poor email reputation", "reputation of your ip",
       "ip/domain reputation problems", "bad reputation",
     },
+    -- (Sisimai 4.25's Blocked.pm lists it: Yahoo's page puts it under the sender's reputation)
     { from = "Yahoo Sender Hub error codes (421 4.7.0 [TSS04] temporarily deferred due to unexpected volume "
         .. "or user complaints)",
       "deferred due to unexpected volume or user complaints",
@@ -74,7 +75,7 @@ return {
       "currently sending spam", "zombied", "esmtp not accepting connections", "extreme bad ip profile",
       "hosts with dynamic ip", "invalid ip for sending mail of domain", "is on our block list",
       "rejecting open proxy", "listed as abusive", "deferred due to user complaints",
-      "deferred due to unexpected volume or user complaints", "not allowed to connect",
+      "not allowed to connect",
       "network is temporary blacklisted", "server requires confirmation", "unresolvable relay host name",
       "may not be mail exchanger", "in a black list", "rejected based on blacklist",
     },
