@@ -57,6 +57,7 @@ build = {
       ["spfkit.bounce.reason"] = "lua/spfkit/bounce/reason.lua",
       ["spfkit.bounce.reasons.content"] = "lua/spfkit/bounce/reasons/content.lua",
       ["spfkit.bounce.reasons.recipient"] = "lua/spfkit/bounce/reasons/recipient.lua",
+      ["spfkit.bounce.reasons.providers"] = "lua/spfkit/bounce/reasons/providers.lua",
       ["spfkit.bounce.reasons.sender"] = "lua/spfkit/bounce/reasons/sender.lua",
       ["spfkit.bounce.reasons.status"] = "lua/spfkit/bounce/reasons/status.lua",
       ["spfkit.bounce.reasons.transport"] = "lua/spfkit/bounce/reasons/transport.lua",

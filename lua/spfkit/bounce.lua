@@ -16,6 +16,9 @@ local generic = require "spfkit.bounce.readers.generic"
 local errors = require "spfkit.errors"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower, string.match
 local concat = table.concat
@@ -135,8 +138,10 @@ local function read_notice(notice, hmap, have_dsn, exclude, force, no_generic)
   local recs, extra = {}, nil
   if reader then recs, extra = scan[reader](lines) end
   if #recs == 0 and not (have_dsn and mta) then
+    local l = lower(notice)
     for i = 1, #scan.FALLBACK do
-      local r, x = scan[scan.FALLBACK[i]](lines)
+      local r, x
+      if scan.may_read(scan.FALLBACK[i], l) then r, x = scan[scan.FALLBACK[i]](lines) end
       if r and #r > 0 then
         recs, extra = r, x
         if not mta then mta = scan.FALLBACK[i] == "transcript" and "courier" or scan.FALLBACK[i] end
@@ -215,7 +220,7 @@ local function collect(top)
         and not c.orig then
       c.orig = header_block(mime.text(e))
     end
-  end)
+  end, false, true)
   if #c.plains == 0 and #c.htmls == 0 and (sub(top.ctype, 1, 5) == "text/" or (top.parts and #top.parts == 0)) then
     -- a text message, or a multipart whose delimiters are missing
     c.plains[1] = top
@@ -262,7 +267,8 @@ local function exclusions(hmap, original)
   local ex = {}
   for _, v in ipairs({ hmap.from, hmap.to, hmap["return-path"], hmap["reply-to"], hmap["delivered-to"],
                        hmap.sender, hmap["envelope-to"] }) do
-    for a in string.gmatch(v or "", "[^%s<>,;\"()]+@[^%s<>,;\"()]+") do ex[lower(a)] = true end
+    local list = v and generic.addresses(v) or {}
+    for i = 1, #list do ex[lower(gsub(list[i], "%.+$", ""))] = true end
   end
   if original then
     for _, v in ipairs({ original.from, original.return_path }) do
@@ -273,20 +279,31 @@ local function exclusions(hmap, original)
   return ex
 end
 
+-- Where a notice names the host that wrote it: {plain words that must be
+-- present, pattern capturing the host}.
+local WRITTEN_AT = {
+  { "This is the mail system at host", "This is the mail system at host ([%w%-%.]+[%w])" },
+  { "This is the qmail-send program at", "This is the qmail%-send program at ([%w%-%.]+[%w])" },
+  { "DragonFly Mail Agent", "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])" },
+  { "notification from ", "notification from ([%w%-%.]+[%w])," },
+}
+
 local function reporting_mta(msgf, notice)
   local r = dsn.host_ip(msgf["reporting-mta"])
   if r then return r end
-  r = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
-    or match(notice, "This is the qmail%-send program at ([%w%-%.]+[%w])")
-    or match(notice, "DragonFly Mail Agent [^\n]- at ([%w%-%.]+[%w])")
-    or match(notice, "notification from ([%w%-%.]+[%w]),")
-  return r and lower(r)
+  for i = 1, #WRITTEN_AT do
+    local w = WRITTEN_AT[i]
+    local at = find(notice, w[1], 1, true)
+    r = at and match(notice, w[2], at)
+    if r then return lower(r) end
+  end
+  return nil
 end
 
-local function context(top, c, msgf, notice, sender)
-  local ctx = { original = entry.original(c.orig and c.orig.map) }
+local function context(top, c, msgf, notice, sender, original)
+  local ctx = { original = original }
   ctx.reporting_mta = reporting_mta(msgf, notice)
-  local msh = match(notice, "This is the mail system at host ([%w%-%.]+[%w])")
+  local msh = find(notice, WRITTEN_AT[1][1], 1, true) and match(notice, WRITTEN_AT[1][2])
   ctx.mail_system_host = msh and lower(msh)
   ctx.sender = text.address(msgf["x-postfix-sender"]) or text.address(msgf["x-original-envelope-from"])
     or (type(sender) == "string" and sender) or nil
@@ -352,7 +369,7 @@ local function no_records(c, hmap, notice, level, ctx, globals)
   end
   if is_autoreply(hmap) then
     return { {
-      recipient = text.address(hmap.from), reason = "vacation", mta = "rfc3834", action = nil,
+      recipient = text.address(hmap.from), reason = "vacation", reason_from = "hint", mta = "rfc3834", action = nil,
       diagnostic = text.fold(sub(notice, 1, 300)), sender = text.address(hmap.to), original = nil,
     } }
   end
@@ -387,7 +404,7 @@ parse_message = function(top, level)
   local quoted = count_quoted(notice) >= 5
   -- an RFC 3834 auto-reply is not read for recipients by the generic reader
   local mta, hrecs, sender = read_notice(notice, hmap, #drecs > 0 or quoted, exclude, false, is_autoreply(hmap))
-  local ctx = context(top, c, msgf, notice, sender)
+  local ctx = context(top, c, msgf, notice, sender, original)
   if #hrecs == 0 and #drecs == 0 and quoted then
     mta, hrecs, sender = read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
     ctx.sender = ctx.sender or (type(sender) == "string" and sender) or nil
@@ -399,8 +416,10 @@ parse_message = function(top, level)
   ctx.mta = mta
   if c.feedback then
     ctx.mta = "arf"
-    return { entry.arf(c.feedback, ctx, notice) }
+    return entry.arf_all(c.feedback, ctx, notice)
   end
+  local complaint = #drecs == 0 and #hrecs == 0 and entry.complaint(hmap.subject, c.orig, ctx, notice)
+  if complaint then return complaint end
   local globals = {}
   local recs = #drecs > 0 and merge_dsn(drecs, hrecs, globals) or text_records(hrecs, globals, hmap, notice, ctx)
   for i = 1, #globals do
@@ -408,7 +427,11 @@ parse_message = function(top, level)
   end
   if #recs == 0 then return no_records(c, hmap, notice, level, ctx, globals) end
   local out = {}
-  for i = 1, #recs do out[#out + 1] = entry.finish(recs[i], ctx) end
+  for i = 1, #recs do
+    -- when nothing else decides, the notice's own prose says why (Google Groups)
+    recs[i].notice = notice
+    out[#out + 1] = entry.finish(recs[i], ctx)
+  end
   return out
 end
 
@@ -430,7 +453,17 @@ end
 
 -- Text pasted from a bounce or a support form, without a header block:
 -- read as a notification text; an SMTP reply alone makes one entry.
+-- Pasted text is text: control bytes (other than tab, CR, LF, form feed
+-- and ESC, which ISO-2022-JP uses) in more than 1 % of its first 64 KB
+-- mean binary data, not an error message.
+local function looks_binary(s)
+  local head = sub(s, 1, 65536)
+  local _, n = string.gsub(head, "[%z\1-\8\11\14-\26\28-\31\127]", "")
+  return n * 100 > #head
+end
+
 local function parse_pasted(s)
+  if looks_binary(s) then return nil, err("not_mail", "input is not a mail message (no header block)") end
   local mta, recs = read_notice(s, {}, false, {}, true)
   local out = {}
   local ctx = { mta = mta or "text", mail_system_host = match(s, "This is the mail system at host ([%w%-%.]+[%w])") }

@@ -7,6 +7,9 @@
 local charset = require "spfkit.bounce.charset"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, char, find, sub, gsub, lower, match =
   string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match
@@ -46,10 +49,31 @@ end
 
 local function field_value(text, vs, fe)
   local value = sub(text, vs, fe)
-  if find(value, "\n", 1, true) then value = gsub(value, "[ \t]*\n[ \t]*", " ") end
+  if find(value, "\n", 1, true) then
+    -- (a pattern that starts at the newline is much cheaper; blanks before
+    -- a newline are rare and take the general one)
+    if find(value, " \n", 1, true) or find(value, "\t\n", 1, true) then
+      value = gsub(value, "[ \t]*\n[ \t]*", " ")
+    else
+      value = gsub(value, "\n[ \t]*", " ")
+    end
+  end
   local c = byte(value, -1)
   if c == 32 or c == 9 then value = match(value, "^.*[^ \t]") or "" end
   return value
+end
+
+-- Lower-cased field names, remembered (a bounded number: names come from
+-- the input) since the same few dozen names recur in every message.
+local LOWER_NAMES, lower_names_n = {}, 0
+local function lower_name(name)
+  local l = LOWER_NAMES[name]
+  if l then return l end
+  l = lower(name)
+  if lower_names_n < 2000 then
+    LOWER_NAMES[name], lower_names_n = l, lower_names_n + 1
+  end
+  return l
 end
 
 --- Parse a header block into fields.
@@ -71,13 +95,11 @@ function M.headers(text)
       if cur then ends[cur] = e - 1 end
     elseif e > pos then
       cur = nil
-      local _, ne = find(text, "^[!-9;-~]+:", pos)
+      local _, ne, name, vs = find(text, "^([!-9;-~]+):[ \t]*()", pos)
       if ne then
         n = n + 1
         if n > limit then break end
-        local name = lower(sub(text, pos, ne - 1))
-        local _, ws = find(text, "^[ \t]*", ne + 1)
-        names[n], starts[n], ends[n], cur = name, ws + 1, e - 1, n
+        names[n], starts[n], ends[n], cur = lower_name(name), vs, e - 1, n
       end
     end
     pos = e + 1
@@ -168,7 +190,18 @@ function M.base64(s)
   return out
 end
 
-local function hexbyte(h) return char(tonumber(h, 16)) end
+-- "=XX" escapes by their two hex digits (either case): gsub with a table
+-- costs no function call per escape.
+local HEXBYTE = {}
+do
+  local digits = "0123456789ABCDEFabcdef"
+  for i = 1, #digits do
+    for k = 1, #digits do
+      local h = sub(digits, i, i) .. sub(digits, k, k)
+      HEXBYTE[h] = char(tonumber(h, 16))
+    end
+  end
+end
 
 --- Decode quoted-printable.
 -- @tparam string s
@@ -178,10 +211,10 @@ function M.qp(s, header)
   if header then
     s = gsub(s, "_", " ")
   else
-    s = gsub(s, "[ \t]+\n", "\n")
+    if find(s, " \n", 1, true) or find(s, "\t\n", 1, true) then s = gsub(s, "[ \t]+\n", "\n") end
     s = gsub(s, "=\n", "")
   end
-  return (gsub(s, "=(%x%x)", hexbyte))
+  return (gsub(s, "=(%x%x)", HEXBYTE))
 end
 
 --- Decode RFC 2047 encoded words to UTF-8.
@@ -203,8 +236,18 @@ end
 -- Where the header block of the range [i, j] ends: the position of the
 -- empty line (or j + 1 when there is none). Steps line by line, so the work
 -- is the header's length, never more than the range.
+local HEADER_WINDOWS = { 2048, 16384 }
+
 local function header_end(src, i, j)
   if byte(src, i) == 10 then return i end
+  -- most header blocks end within a few KB: a plain search in a bounded
+  -- window, then a larger one, then (long header blocks only) the walk
+  for k = 1, #HEADER_WINDOWS do
+    local w = j - i + 1 < HEADER_WINDOWS[k] and j or i + HEADER_WINDOWS[k] - 1
+    local p = find(sub(src, i, w), "\n\n", 1, true)
+    if p then return i + p end
+    if w >= j then return j + 1 end
+  end
   local pos = i
   while pos <= j do
     local e = find(src, "\n", pos, true)
@@ -223,8 +266,9 @@ end
 local parse_range
 
 -- Parse the entity in src[i..j] (offsets into the one message string: no
--- copies of bodies are made).
-parse_range = function(src, i, j, depth, state)
+-- copies of bodies are made). `inside`: below a message/rfc822 part, where
+-- a multipart is split on first access to `parts`.
+parse_range = function(src, i, j, depth, state, inside)
   state.parts = state.parts + 1
   local hend = header_end(src, i, j)
   state.work = state.work + (hend - i)
@@ -242,12 +286,23 @@ parse_range = function(src, i, j, depth, state)
     local boundary = M.param(ct, "boundary") or M.param(headers.text, "boundary")
     if boundary and boundary ~= "" then
       local s2, b2, e2 = M.raw_range(e)
-      e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)
+      if inside then
+        -- below a message/rfc822 part (the returned message): split only
+        -- when someone reads `parts` (most readers want its header only)
+        setmetatable(e, { __index = function(t, k)
+          if k ~= "parts" then return nil end
+          setmetatable(t, nil)
+          t.parts = M.split_multipart(s2, b2, e2, boundary, depth, state, true)
+          return t.parts
+        end })
+      else
+        e.parts = M.split_multipart(s2, b2, e2, boundary, depth, state)
+      end
     end
   elseif ctype == "message/rfc822" or ctype == "message/global" then
     -- the returned message (or a bounce forwarded as an attachment)
     local s2, b2, e2 = M.raw_range(e)
-    e.message = parse_range(s2, b2, e2, depth + 1, state)
+    e.message = parse_range(s2, b2, e2, depth + 1, state, true)
   end
   return e
 end
@@ -310,7 +365,7 @@ end
 --- Split a multipart body (src[i..j]) at its boundary and parse each part.
 -- A missing closing boundary ends the last part at the end of the body.
 -- @local
-function M.split_multipart(src, i, j, boundary, depth, state)
+function M.split_multipart(src, i, j, boundary, depth, state, inside)
   local parts = {}
   local d = "--" .. boundary
   local pos = next_delim(src, i, j, d, state)
@@ -321,7 +376,7 @@ function M.split_multipart(src, i, j, boundary, depth, state)
     if not eol or eol >= j then break end
     local np = next_delim(src, eol, j, d, state)
     if state.parts >= M.LIMITS.parts or state.work > state.budget then break end
-    parts[#parts + 1] = parse_range(src, eol + 1, (np or j + 2) - 2, depth + 1, state)
+    parts[#parts + 1] = parse_range(src, eol + 1, (np or j + 2) - 2, depth + 1, state, inside)
     pos = np
   end
   return parts
@@ -368,12 +423,16 @@ end
 -- `inside_message` is true below a message/rfc822 part.
 -- @tparam table e entity
 -- @tparam function fn visitor
-function M.walk(e, fn, inside)
+-- @tparam[opt] boolean inside whether `e` is below a message/rfc822 part
+-- @tparam[opt] boolean outside_only visit a message/rfc822 part's message
+--   but not its parts (they are split only when read)
+function M.walk(e, fn, inside, outside_only)
   fn(e, inside or false)
+  if inside and outside_only then return end
   if e.parts then
-    for i = 1, #e.parts do M.walk(e.parts[i], fn, inside) end
+    for i = 1, #e.parts do M.walk(e.parts[i], fn, inside, outside_only) end
   end
-  if e.message then M.walk(e.message, fn, true) end
+  if e.message then M.walk(e.message, fn, true, outside_only) end
 end
 
 return M

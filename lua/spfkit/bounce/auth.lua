@@ -8,6 +8,9 @@
 local text = require "spfkit.bounce.text"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, gsub, lower, match = string.find, string.gsub, string.lower, string.match
 

@@ -5,6 +5,9 @@
 -- really UTF-8 or EUC-JP is detected from its bytes, not from its label.
 -- @module spfkit.bounce.charset
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, lower = string.byte, string.find, string.lower
 
@@ -21,6 +24,13 @@ end
 -- @tparam string s bytes
 -- @treturn boolean
 function M.is_utf8(s)
+  -- glibc's UTF-8 decoder in one C call when the core is built (it is
+  -- stricter: overlong forms and surrogates fail too)
+  local iconv = get_iconv()
+  if iconv then
+    local ok, out = pcall(iconv, s, "UTF-8", "UTF-8")
+    return ok and out ~= nil
+  end
   local i = 1
   while true do
     local j = find(s, "[\128-\255]", i)
@@ -37,6 +47,17 @@ function M.is_utf8(s)
     end
     i = j + len
   end
+end
+
+-- Whether every byte is below 128 (glibc's ASCII decoder in one C call
+-- when the core is built: a Lua character class costs several times more).
+local function is_ascii(s)
+  local iconv = get_iconv()
+  if iconv then
+    local ok, out = pcall(iconv, s, "ASCII", "UTF-8")
+    return ok and out ~= nil
+  end
+  return not find(s, "[\128-\255]")
 end
 
 local function conv(s, from)
@@ -60,13 +81,15 @@ local PASS = { ["utf-8"] = true, ["utf8"] = true, ["us-ascii"] = true, ["ascii"]
 -- @treturn string UTF-8 text (best effort)
 -- @treturn string the charset that was used (`"utf-8"` when unchanged)
 function M.to_utf8(s, declared)
-  if s == "" or not find(s, "[\27\128-\255]") then return s, "us-ascii" end
+  if s == "" then return s, "us-ascii" end
+  local esc = find(s, "\27", 1, true)
+  if not esc and is_ascii(s) then return s, "us-ascii" end
   declared = lower(declared or "")
-  if find(s, "\27[%$%(]") then
+  if esc and find(s, "\27[%$%(]") then
     local out = conv(s, "ISO-2022-JP") or conv(s, "ISO-2022-JP-2") or conv(s, "CP50221")
     if out then return out, "iso-2022-jp" end
   end
-  if not find(s, "[\128-\255]") then return s, "us-ascii" end
+  if esc and is_ascii(s) then return s, "us-ascii" end
   if M.is_utf8(s) then return s, "utf-8" end
   if not PASS[declared] then
     local out = conv(s, declared)

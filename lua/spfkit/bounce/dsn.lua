@@ -4,6 +4,9 @@ local text = require "spfkit.bounce.text"
 local mime = require "spfkit.mime"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower, match, gsub, sub = string.find, string.lower, string.match, string.gsub, string.sub
 
@@ -36,6 +39,28 @@ function M.action(a)
   return ACTIONS[a]
 end
 
+-- A block that holds several Final-Recipient fields (per-recipient
+-- groups with no blank line between them, as AOL writes them) is cut
+-- before each further one (or before an Original-Recipient just above it).
+local function add_blocks(blocks, chunk)
+  local starts = { 1 }
+  local lc = lower(chunk)
+  local first = find(lc, "final%-recipient:")
+  while first do
+    local nxt = find(lc, "\nfinal%-recipient:", first + 1)
+    if not nxt then break end
+    local cut = nxt + 1
+    local prev = match(sub(lc, 1, nxt - 1), "()\n[^\n]*$") or 0
+    if find(lc, "^original%-recipient:", prev + 1) and prev + 1 > first then cut = prev + 1 end
+    starts[#starts + 1] = cut
+    first = nxt + 1
+  end
+  for i = 1, #starts do
+    local part = sub(chunk, starts[i], (starts[i + 1] or #chunk + 1) - 1)
+    if find(part, "%S") and #blocks < 1000 then blocks[#blocks + 1] = mime.headers(part).map end
+  end
+end
+
 --- Parse delivery-status text.
 -- @tparam string s the decoded message/delivery-status body
 -- @treturn table per-message fields (lower-case names)
@@ -48,7 +73,7 @@ function M.parse(s)
   while pos <= len and #blocks < 1000 do
     local e = find(s, "\n\n", pos, true)
     local chunk = sub(s, pos, e or len)
-    if find(chunk, "%S") then blocks[#blocks + 1] = mime.headers(chunk).map end
+    add_blocks(blocks, chunk)
     if not e then break end
     pos = e + 2
   end

@@ -10,8 +10,11 @@ local receiver = require "spfkit.bounce.receiver"
 local generic = require "spfkit.bounce.readers.generic"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
-local sub, lower, match = string.sub, string.lower, string.match
+local sub, lower, match, gmatch = string.sub, string.lower, string.match, string.gmatch
 
 --- Facts about the returned message from its header fields.
 -- @tparam ?table map header map of the returned message
@@ -46,10 +49,16 @@ end
 -- One Received: field: the sending host (its reverse-DNS name when the
 -- receiver wrote one, else the name it gave) and IP, and the receiving host.
 local function received_hop(v)
-  local from = match(v, "^%s*from%s+(%S+)")
-  local paren = match(v, "^%s*from%s+%S+%s*%(([^%)]*)%)")
-  local ip = match(v, "%[IPv6:([%x:%.]+)%]") or match(v, "%[([%x:%.]+)%]")
-    or (paren and (match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)")))
+  local from, paren = match(v, "^%s*from%s+([^%s%(]+)%s*(%b())")
+  if not from then from = match(v, "^%s*from%s+(%S+)") end
+  paren = paren and sub(paren, 2, -2)
+  -- one scan for a bracketed address ("[192.0.2.1]", "[IPv6:2001:db8::1]")
+  local ip
+  for c in gmatch(v, "%[([IPv6:]*[%x:%.]+)%]") do
+    if sub(c, 1, 5) == "IPv6:" then c = sub(c, 6) end
+    if text.ip(c) then ip = c; break end
+  end
+  if not ip and paren then ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)") end
   local rdns = paren and match(paren, "^([%w%-]+%.[%w%-%.]+)%s")
   local host = rdns or from
   if host then host = text.domain(host) end
@@ -124,9 +133,12 @@ function M.finish(r, ctx)
   end
   e.status = st
   e.auth = auth.extract(diag) or (r.diag_alt and auth.extract(r.diag_alt)) or nil
+  e.receiver = receiver.infer(e.remote_mta, diag or r.diag_alt, st)
   e.reason, e.reason_from = reason.classify({
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
+    receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
+    reporter = ctx.reporting_mta and receiver.infer(ctx.reporting_mta),
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"
@@ -137,21 +149,23 @@ function M.finish(r, ctx)
   e.original = ctx.original
   e.mail_system_host = ctx.mail_system_host
   e.received = ctx.received
-  e.receiver = receiver.infer(e.remote_mta, diag or r.diag_alt, st)
   return e
 end
 
 --- The entry of an ARF (RFC 5965) feedback report.
--- @tparam table fb the message/feedback-report entity
+-- @tparam ?table fb the message/feedback-report entity (nil for a
+--   complaint report that has none, see `complaints`)
 -- @tparam table ctx message context
 -- @tparam ?string notice the human-readable part
+-- @tparam[opt] string rcpt the recipient (default: the report's first
+--   Original-Rcpt-To, else the returned message's To)
 -- @treturn table entry
-function M.arf(fb, ctx, notice)
-  local f = mime.headers(mime.text(fb) .. "\n").map
+function M.arf(fb, ctx, notice, rcpt)
+  local f = fb and mime.headers(mime.text(fb) .. "\n").map or {}
   local o = ctx.original or {}
-  local rcpt = text.address(f["original-rcpt-to"]) or text.address(o.to)
+  rcpt = rcpt or text.address(f["original-rcpt-to"]) or text.address(o.to)
   local e = {
-    recipient = rcpt, action = nil, reason = "feedback", mta = "arf",
+    recipient = rcpt, action = nil, reason = "feedback", reason_from = "hint", mta = "arf",
     feedback_type = f["feedback-type"] and lower(f["feedback-type"]),
     remote_ip = text.ip(f["source-ip"]), reporting_mta = ctx.reporting_mta,
     sender = text.address(f["original-mail-from"]) or ctx.sender, original = ctx.original,
@@ -167,8 +181,57 @@ function M.arf(fb, ctx, notice)
     e.auth = a
   end
   e.diagnostic = notice and text.fold(sub(notice, 1, 2000)) or nil
+  if e.diagnostic == "" then e.diagnostic = nil end
   e.received = ctx.received
   return e
+end
+
+--- The entries of a feedback report: one per Original-Rcpt-To field (RFC
+-- 5965 3.2 allows several), else one.
+-- @tparam table fb the message/feedback-report entity
+-- @tparam table ctx message context
+-- @tparam ?string notice the human-readable part
+-- @treturn table list of entries
+function M.arf_all(fb, ctx, notice)
+  local rcpts = mime.values(mime.headers(mime.text(fb) .. "\n"), "original-rcpt-to", 1000)
+  local out, seen = {}, {}
+  for i = 1, #rcpts do
+    local a = text.address(rcpts[i])
+    if a and not seen[a] then
+      seen[a] = true
+      out[#out + 1] = M.arf(fb, ctx, notice, a)
+    end
+  end
+  if #out == 0 then out[1] = M.arf(fb, ctx, notice) end
+  return out
+end
+
+--- Subjects of complaint reports sent without a message/feedback-report
+-- part: Hotmail/Outlook.com JMRP and Amazon SES complaint notices
+-- ("complaint about message from 192.0.2.1"; Sisimai lib/Sisimai/ARF.pm).
+M.COMPLAINT_SUBJECTS = { "^%s*complaint about message from " }
+
+--- The entry of such a complaint report, or nil when `subject` is not one
+-- or no returned message is attached.
+-- @tparam ?string subject the report's Subject
+-- @tparam ?table orig header list of the returned message
+-- @tparam table ctx message context
+-- @tparam ?string notice the human-readable part
+-- @treturn ?table list of one entry
+function M.complaint(subject, orig, ctx, notice)
+  if not (subject and orig) then return nil end
+  local l = lower(subject)
+  for i = 1, #M.COMPLAINT_SUBJECTS do
+    if match(l, M.COMPLAINT_SUBJECTS[i]) then
+      -- Hotmail names the complainant in X-HmXmrOriginalRecipient
+      local rcpt = text.address(orig.map["x-hmxmroriginalrecipient"]) or text.address(orig.map.to)
+      local e = M.arf(nil, ctx, notice, rcpt)
+      e.feedback_type = "abuse"
+      e.remote_ip = e.remote_ip or text.ip(match(l, "from%s+([%x:%.]+%x)"))
+      return { e }
+    end
+  end
+  return nil
 end
 
 return M

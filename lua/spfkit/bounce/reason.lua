@@ -28,8 +28,12 @@
 -- names ("in reply to RCPT TO command", ">>> DATA", "[RCPT_TO]").
 -- @module spfkit.bounce.reason
 local STATUS = require "spfkit.bounce.reasons.status"
+local PROVIDERS = require "spfkit.bounce.reasons.providers"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, lower, match, sub, gmatch = string.byte, string.find, string.lower, string.match, string.sub,
   string.gmatch
@@ -151,6 +155,9 @@ local COMMAND_WORDS = {
   { ">>> data", "DATA" }, { "rejected address", "RCPT" }, { "after data", "DATA" }, { "mail from:", "MAIL" },
   { "mail from command", "MAIL" }, { "mail_from", "MAIL" }, { ">>> ehlo", "HELO" }, { ">>> helo", "HELO" },
   { "to ehlo", "HELO" }, { "to helo", "HELO" }, { "initial connection", "CONN" }, { "greeting", "CONN" },
+  -- Exim "SMTP error from remote server after RCPT command", X3/MailMarshal "SMTP:RCPT host ..."
+  { "after rcpt", "RCPT" }, { "rcpt command", "RCPT" }, { "smtp:rcpt", "RCPT" }, { "smtp:data", "DATA" },
+  { "smtp:mail", "MAIL" }, { "after mail from", "MAIL" },
 }
 
 -- The last command the texts name (the one that failed), or nil.
@@ -246,6 +253,43 @@ local function early(r)
   return nil
 end
 
+-- A provider's own error code in the reply (`PROVIDERS.codes`).
+local function provider_code(all)
+  for _, p in ipairs(PROVIDERS.codes) do
+    local hit = false
+    for _, key in ipairs(p.keys) do hit = hit or find(all, key, 1, true) ~= nil end
+    for _, pat in ipairs(hit and p.patterns or {}) do
+      local code = match(all, pat)
+      local reason = code and p.codes[code]
+      if code and not reason and p.ranges then
+        local n = tonumber(code)
+        for _, r in ipairs(p.ranges) do
+          if n >= r[1] and n <= r[2] then reason = r[3]; break end
+        end
+      end
+      if reason then return reason, "code:" .. p[1] .. " " .. code end
+    end
+  end
+  return nil
+end
+
+-- What the refusing provider's own words or codes decide (step 2b).
+local function provider_reason(r, all, cmd)
+  local reason, from = provider_code(all)
+  if reason then return reason, from end
+  local who = r.receiver or r.reporter
+  local rc = who and PROVIDERS.receivers[who]
+  if not rc then return nil end
+  for _, ph in ipairs(rc.phrases or {}) do
+    if find(all, ph[1], 1, true) then return ph[2], "phrase:" .. who .. ":" .. ph[1] end
+  end
+  local st = r.status_in_mail or r.status
+  if rc.commands and cmd and rc.commands[cmd] and st and match(st, "^%d%.0%.0$") then
+    return rc.commands[cmd], "command"
+  end
+  return nil
+end
+
 -- Steps 5 to 7: what is left when no specific code or phrase decided.
 local function fallback(r, st, cmd)
   local reason = generic_status(st)
@@ -263,10 +307,14 @@ end
 --- Classify one recipient entry.
 -- @tparam table r entry: `status`, `status_in_mail` (a code really present
 --   in the message), `action`, `command`, `diagnostic`, `diagnostic_type`,
---   `reason_hint`, `texts` (extra texts, most specific first)
+--   `reason_hint`, `texts` (extra texts, most specific first), `receiver`
+--   (`spfkit.bounce.receiver` name of the refusing provider), `reporter`
+--   (the same for the provider whose host wrote the notice), `notice` (the
+--   notice's prose, read last, when the entry quotes no SMTP reply)
 -- @treturn string reason
 -- @treturn string what decided it: "hint", "status", "action",
---   "diagnostic_type", "phrase:<phrase>", "reply_code", "command" or "default"
+--   "diagnostic_type", "code:<provider> <code>", "phrase:<phrase>",
+--   "phrase:<receiver>:<phrase>", "reply_code", "command" or "default"
 function M.classify(r)
   local reason, from = early(r)
   if reason then return reason, from end
@@ -274,10 +322,19 @@ function M.classify(r)
   local found = phrase_in(texts)
   local st = r.status_in_mail
   local cmd = r.command or command_in(texts) or command_of_status(st)
-  reason = specific_status(st, found, table.concat(texts, " "))
+  local all = table.concat(texts, " ")
+  reason, from = provider_reason(r, all, cmd)
+  if reason then return reason, from end
+  reason = specific_status(st, found, all)
   if reason then return reason, "status" end
   if found then return phrase_reason(found, cmd, st or r.status), "phrase:" .. found.phrase end
-  return fallback(r, st or r.status, cmd)
+  reason, from = fallback(r, st or r.status, cmd)
+  -- step 7 only when the notice's own prose names no reason either
+  if from == "default" and r.notice and r.notice ~= "" then
+    found = phrase_in({ lower(r.notice) })
+    if found then return phrase_reason(found, cmd, st or r.status), "phrase:" .. found.phrase end
+  end
+  return reason, from
 end
 
 return M

@@ -7,6 +7,9 @@
 -- in Sisimai's rhost tests.
 -- @module spfkit.bounce.receiver
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower, sub = string.find, string.lower, string.sub
 
@@ -40,9 +43,30 @@ M.RECEIVERS = {
   { "softbank", hosts = { "softbank.ne.jp", "i.softbank.jp" }, words = { "softbank" } },
 }
 
-local function host_is(host, suffix)
-  if host == suffix then return true end
-  return #host > #suffix and sub(host, -#suffix - 1) == "." .. suffix
+-- The tables flattened once, in order: host suffix -> first receiver
+-- naming it; `{word, name}` pairs; status -> name.
+local BY_HOST, WORDS, BY_STATUS
+
+local function flatten()
+  BY_HOST, WORDS, BY_STATUS = {}, {}, {}
+  for i = 1, #M.RECEIVERS do
+    local r = M.RECEIVERS[i]
+    for _, h in ipairs(r.hosts or {}) do BY_HOST[h] = BY_HOST[h] or r[1] end
+    for _, w in ipairs(r.words or {}) do WORDS[#WORDS + 1] = { w, r[1] } end
+    for _, st in ipairs(r.statuses or {}) do BY_STATUS[st] = BY_STATUS[st] or r[1] end
+  end
+end
+
+-- The receiver whose host suffix is the longest one `host` ends with.
+local function by_host(host)
+  local d = host
+  while d do
+    local name = BY_HOST[d]
+    if name then return name end
+    local dot = find(d, ".", 1, true)
+    d = dot and sub(d, dot + 1) or nil
+  end
+  return nil
 end
 
 --- Name the refusing provider.
@@ -51,22 +75,16 @@ end
 -- @tparam ?string status enhanced status code
 -- @treturn ?string a `RECEIVERS` name
 function M.infer(remote_mta, diagnostic, status)
-  local host = remote_mta and lower(remote_mta)
-  local l = diagnostic and lower(diagnostic)
-  for _, field in ipairs({ "hosts", "words", "statuses" }) do
-    for i = 1, #M.RECEIVERS do
-      local r = M.RECEIVERS[i]
-      local list = r[field] or {}
-      for k = 1, #list do
-        local v = list[k]
-        if (field == "hosts" and host and host_is(host, v)) or (field == "words" and l and find(l, v, 1, true))
-           or (field == "statuses" and status == v) then
-          return r[1]
-        end
-      end
+  if not BY_HOST then flatten() end
+  local name = remote_mta and by_host(lower(remote_mta))
+  if name then return name end
+  if diagnostic then
+    local l = lower(diagnostic)
+    for i = 1, #WORDS do
+      if find(l, WORDS[i][1], 1, true) then return WORDS[i][2] end
     end
   end
-  return nil
+  return status and BY_STATUS[status] or nil
 end
 
 return M

@@ -9,6 +9,9 @@
 local util = require "spfkit.bounce.readers.util"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower = string.find, string.lower
 
@@ -54,6 +57,37 @@ M.SIGNATURES = {
 --- Readers tried, in order, when the signature's own reader finds nothing.
 M.FALLBACK = { "postfix", "exim", "sendmail", "qmail", "transcript", "dragonfly", "opensmtpd", "gmail",
   "exchange", "exchange2003", "kddi", "rejected" }
+
+--- Words (lower case, plain) one of which a fallback reader needs in the
+-- notice to find any record: the lines its records start from. A reader
+-- whose words are all absent is not run (most notices would make it walk
+-- every line for nothing). Readers not listed always run.
+M.NEEDS = {
+  exim = { "address(es) failed", "not yet been delivered", "address(es) deferred", "could not be delivered to" },
+  sendmail = { "-----" },
+  qmail = { ">:" },
+  transcript = { ">:", "recipient:" },
+  dragonfly = { "error delivering your mail to <" },
+  opensmtpd = { "list of recipients" },
+  gmail = { "delivery to the following recipient", "delivery to these recipients", "deliver" },
+  exchange = { "diagnostic information for administrators", "your message to " },
+  exchange2003 = { "did not reach the following recipient" },
+  kddi = { "could not be delivered to:" },
+  rejected = { "was automatically rejected:" },
+}
+
+--- Whether a fallback reader may find records in a notice.
+-- @tparam string name reader name
+-- @tparam string l the notice in lower case
+-- @treturn boolean
+function M.may_read(name, l)
+  local words = M.NEEDS[name]
+  if not words then return true end
+  for i = 1, #words do
+    if find(l, words[i], 1, true) then return true end
+  end
+  return false
+end
 
 --- Identify the MTA that wrote a notification.
 -- @tparam string t notification text

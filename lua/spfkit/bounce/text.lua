@@ -2,6 +2,9 @@
 -- enhanced status codes, addresses. All linear in their input.
 -- @module spfkit.bounce.text
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub,
   string.lower, string.match
@@ -73,17 +76,22 @@ function M.clean_reply(s)
   if code then
     -- drop repeated "550-5.7.26" / "550 5.7.26" prefixes and "550 550"
     -- stutter, also a "550-5.7.26" glued to the previous line's last word
-    rest = gsub(rest, code .. "%-" .. esc(st), " ")
-    rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
-    rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
-    rest = gsub(rest, "^" .. code .. "%s+", "")
+    -- (all of them contain the code: most replies never repeat it)
+    if find(rest, code, 1, true) then
+      rest = gsub(rest, code .. "%-" .. esc(st), " ")
+      rest = gsub(rest, "([^%s%d])" .. code .. " " .. esc(st) .. "%f[^%w.]", "%1 ")
+      rest = gsub(rest, "%f[%w]" .. code .. "[%- ]" .. esc(st) .. "%f[^%w.]", "")
+      rest = gsub(rest, "^" .. code .. "%s+", "")
+    end
     return M.fold(code .. " " .. st .. " " .. rest)
   end
   code, rest = match(s, "^([245]%d%d)[%- ]%s*(.*)$")
   if code then
-    rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
-    rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
-    rest = gsub(rest, "^" .. code .. "%s+", "")
+    if find(rest, code, 1, true) then
+      rest = gsub(rest, "([^%s%d])" .. code .. "%-", "%1 ")
+      rest = gsub(rest, "%f[%w]" .. code .. "%-", "")
+      rest = gsub(rest, "^" .. code .. "%s+", "")
+    end
     return M.fold(code .. " " .. rest)
   end
   return s
@@ -94,7 +102,7 @@ end
 -- @treturn ?number
 function M.reply_code(s)
   if not s then return nil end
-  local c = match(s, "^%s*#?([245]%d%d)[%s%-]") or match(s, "^%s*#?([245]%d%d)$")
+  local c = match(s, "^%s*#?([245]%d%d)[%s%-]") or match(s, "^%s*#?([245]%d%d)$") or match(s, "^%s*([245]%d%d):%s")
   return c and tonumber(c) or nil
 end
 
@@ -109,10 +117,12 @@ function M.address(v)
     a = match(v, "<([^<>%s]+)>") or match(v, "^%s*([^<>%s]+)%s*$")
   end
   if not a then return nil end
-  a = gsub(a, "^mailto:", "")
-  a = gsub(a, "^@[^:@]+:", "")          -- source route "@relay:user@domain"
-  a = gsub(a, '^"([^"@]*)"@', "%1@")    -- quoted local part
-  a = gsub(a, "[%.]+$", "")
+  -- (each rewrite is tried only when its first or last byte is there)
+  if sub(a, 1, 7) == "mailto:" then a = sub(a, 8) end
+  local c = byte(a, 1)
+  if c == 64 then a = gsub(a, "^@[^:@]+:", "") end          -- source route "@relay:user@domain"
+  if c == 34 then a = gsub(a, '^"([^"@]*)"@', "%1@") end    -- quoted local part
+  if byte(a, -1) == 46 then a = sub(a, 1, find(a, "%.+$") - 1) end
   if a == "" then return nil end
   return lower(a)
 end
@@ -159,7 +169,10 @@ function M.domain(d)
   if not d then return nil end
   d = lower(d)
   d = gsub(d, "^[%[<%(]+", "")
-  d = gsub(d, "[%]>%)%.,;:]+$", "")
+  local c = byte(d, -1)
+  if c == 93 or c == 62 or c == 41 or c == 46 or c == 44 or c == 59 or c == 58 then
+    d = gsub(d, "[%]>%)%.,;:]+$", "")
+  end
   if not match(d, "^[%w%-_%.]+$") or not find(d, ".", 1, true) then return nil end
   return d
 end

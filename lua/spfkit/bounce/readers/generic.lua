@@ -6,10 +6,16 @@ local text = require "spfkit.bounce.text"
 local util = require "spfkit.bounce.readers.util"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
-local find, sub, gsub, lower, match, gmatch = string.find, string.sub, string.gsub, string.lower,
-  string.match, string.gmatch
+local command_in = require("spfkit.bounce.reason").command_in
+
+local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower,
+  string.match
 local concat = table.concat
+local reverse = string.reverse
 local fold, trim = text.fold, text.trim
 local MAXBLOCK = util.MAXBLOCK
 local block_lines, indented, nonblank = util.block_lines, util.indented, util.nonblank
@@ -93,35 +99,51 @@ local function header_run(lines, i)
   return true
 end
 
-local function returned_mark(l)
+-- `marks`: the RETURNED_MARKS that occur anywhere in the text.
+local function returned_mark(l, marks)
   if #l > 72 or find(l, "received at", 1, true) then return false end
   local ll = lower(l)
-  for k = 1, #M.RETURNED_MARKS do
-    if find(ll, M.RETURNED_MARKS[k], 1, true) then return true end
+  for k = 1, #marks do
+    if find(ll, marks[k], 1, true) then return true end
   end
   return false
+end
+
+-- The marks present in the lines (one search per mark over the whole text
+-- rather than one per line).
+local function marks_in(lines)
+  local all = lower(concat(lines, "\n"))
+  local marks = {}
+  for k = 1, #M.RETURNED_MARKS do
+    if find(all, M.RETURNED_MARKS[k], 1, true) then marks[#marks + 1] = M.RETURNED_MARKS[k] end
+  end
+  return marks
 end
 
 --- Index of the line where the returned message starts (or #lines + 1).
 -- @tparam table lines
 -- @treturn number
 function M.notice_end(lines)
+  local marks = marks_in(lines)
+  local any = #marks > 0
   for i = 2, #lines do
-    if returned_mark(lines[i]) or header_run(lines, i) then return i end
+    if (any and returned_mark(lines[i], marks)) or header_run(lines, i) then return i end
   end
   return #lines + 1
 end
 
 local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
-  "response:?%s*", ":%s*", "%(" }
+  "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[" }
 
 --- The SMTP reply code and where it starts in a line of free text, when the
 -- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
--- `ERROR_CODE :550`).
+-- `ERROR_CODE :550`, InterScan's `Received >>> 550`, `error message: [554 ...`).
 -- @tparam string l
 -- @treturn ?number code
 -- @treturn ?number position
 function M.reply_in(l)
+  -- most lines quote no code at all: one scan rules them out
+  if not find(l, "[45]%d%d") then return nil end
   for k = 1, #CODE_BEFORE do
     local s, e, c = find(l, CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]")
     if s then
@@ -152,6 +174,35 @@ local function reply_from(lines, i, last)
   return concat(buf, " "), code
 end
 
+-- The address-like words of a line (`local@domain`), found from each "@"
+-- outwards so that the work stays linear in the line's length (a pattern
+-- that starts at every character backtracks on long runs of such bytes).
+local LOCAL_END = "^[^%s<>()\"',;:%[%]@]+"
+local function addresses_in(l)
+  local out = M.addresses(l)
+  local i = 0
+  return function() i = i + 1; return out[i] end
+end
+
+--- The address-like words (`local@domain`) of a text, in order, as
+-- written; linear in the text's length.
+-- @tparam string l
+-- @treturn table list of strings
+function M.addresses(l)
+  local out, pos = {}, 1
+  while true do
+    local at = find(l, "@", pos, true)
+    if not at then break end
+    local domain = match(l, "^[%w%-%.]+", at + 1)
+    if domain then
+      local left = match(reverse(sub(l, at > 256 and at - 256 or 1, at - 1)), LOCAL_END)
+      if left then out[#out + 1] = reverse(left) .. "@" .. domain end
+    end
+    pos = at + 1 + (domain and #domain or 0)
+  end
+  return out
+end
+
 local function addr_lines(lines, last, exclude)
   local found, seen = {}, {}
   for i = 1, last do
@@ -163,7 +214,7 @@ local function addr_lines(lines, last, exclude)
         if find(ll, M.NOT_RCPT_WORDS[k], 1, true) then skip = true; break end
       end
       if not skip then
-        for a in gmatch(l, "([^%s<>()\"',;:%[%]]+@[%w%-%.]+)") do
+        for a in addresses_in(l) do
           a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))
           if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] and not seen[a] then
             seen[a] = true
@@ -217,6 +268,11 @@ local function read_block(lines, i, last, addr, global, gcode)
   for j = i, math.min(last, i + MAXBLOCK) do
     if is_reply_line(lines[j]) then
       r.diagnostic, r.reply_code = reply_from(lines, j, last)
+      -- the last SMTP command named from the recipient's line to the reply's
+      -- ("SMTP:RCPT host 192.0.2.8: 553 ...", "... after RCPT command:")
+      if r.reply_code or not find(lines[j], "%f[%d]2%.%d+%.%d+") then
+        r.command = command_in({ lower(concat(lines, "\n", i, j)) })
+      end
       break
     end
   end

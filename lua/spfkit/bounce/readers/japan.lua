@@ -5,6 +5,9 @@ local text = require "spfkit.bounce.text"
 local util = require "spfkit.bounce.readers.util"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local lower, match = string.lower, string.match
 local concat = table.concat

@@ -4,6 +4,9 @@
 -- developer guide, "Contents of notifications for Amazon SES".
 -- @module spfkit.bounce.readers.json
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, sub, gsub, match, gmatch = string.find, string.sub, string.gsub, string.match, string.gmatch
 local concat = table.concat

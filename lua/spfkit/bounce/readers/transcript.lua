@@ -5,6 +5,9 @@ local text = require "spfkit.bounce.text"
 local util = require "spfkit.bounce.readers.util"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, sub, lower, match = string.find, string.sub, string.lower, string.match
 local concat = table.concat
@@ -78,7 +81,8 @@ function M.opensmtpd(lines)
   local on = false
   for i = 1, #lines do
     local l = lines[i]
-    if find(l, "following list of recipients", 1, true) then on = true
+    -- ("... for the following\n list of recipients:" is wrapped too)
+    if find(l, "list of recipients", 1, true) then on = true
     elseif on then
       if find(l, "Below is a copy", 1, true) then break end
       local a, t = match(l, "^%s*" .. ADDR .. ":%s+(.+)$")

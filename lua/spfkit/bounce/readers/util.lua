@@ -1,6 +1,9 @@
 --- Helpers shared by the bounce readers (`spfkit.bounce.readers.*`).
 -- @module spfkit.bounce.readers.util
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, lower = string.find, string.lower
 

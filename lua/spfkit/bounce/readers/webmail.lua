@@ -5,6 +5,9 @@ local text = require "spfkit.bounce.text"
 local util = require "spfkit.bounce.readers.util"
 
 local M = {}
+-- string-library bound: LuaJIT traces abort on the pattern functions and
+-- the failed recordings cost more than they save (see README, Performance)
+if jit then jit.off(true, true) end
 
 local find, gsub, lower, match = string.find, string.gsub, string.lower, string.match
 local concat = table.concat
@@ -33,8 +36,10 @@ function M.gmail(lines)
         i = i + 1
       end
     else
-      local a = match(lines[i], "wasn't delivered to " .. ADDR) or match(lines[i], "couldn't be delivered to " .. ADDR)
-        or match(lines[i], "problem delivering your message to " .. ADDR)
+      -- (the three wordings all say "deliver")
+      local a = find(l, "deliver", 1, true) and (match(lines[i], "wasn't delivered to " .. ADDR)
+        or match(lines[i], "couldn't be delivered to " .. ADDR)
+        or match(lines[i], "problem delivering your message to " .. ADDR))
       if a and #addrs == 0 then
         addrs[1] = lower(gsub(a, "%.$", ""))
         action = find(l, "temporary", 1, true) and "delayed" or "failed"

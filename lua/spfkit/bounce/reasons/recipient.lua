@@ -12,6 +12,11 @@ local AFTER_DATA = { MAIL = "rejected", DATA = "filtered", none = "filtered" }
 local SENDER_AT_MAIL = { MAIL = "rejected" }
 return {
   userunknown = {
+    -- first: Gmail's own notice says so whatever the command
+    { from = "Gmail's delivery failure notice (Address not found: \"the address couldn't be found\")",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "the address couldn't be found", "address couldn't be found or is unable to receive mail",
+    },
     { from = "RFC 5321 4.2.2 (550 mailbox unavailable); Sendmail, Postfix local(8)/smtpd(8), Exim, qmail replies",
       commands = AFTER_DATA,
       "user unknown", "unknown user", "no such user", "no such mailbox", "no such recipient",
@@ -30,6 +35,17 @@ return {
     },
     { from = "Gmail SMTP error reference (550 5.1.1)", commands = AFTER_DATA,
       "account that you tried to reach does not exist", "wasn't found at",
+    },
+    -- an MTA's own words for a recipient it could not find (not a filter's,
+    -- even when the failing command is not known)
+    { from = "iMail (Sisimai lib/Sisimai/Lhost/IMailServer.pm), Verizon MMS (Lhost/Verizon.pm)",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "unknown user:", "invalid final delivery userid", "no valid recipients for this mm",
+    },
+    { from = "Lotus Domino / Notes (Sisimai lib/Sisimai/Lhost/Domino.pm, Lhost/Notes.pm)",
+      commands = { MAIL = "rejected", DATA = "filtered" },
+      "not listed in domino directory", "not listed in public name & address book",
+      "non répertorié dans l'annuaire domino", "domino ディレクトリには見つかりません",
     },
     -- Yahoo refuses unknown users after DATA: there DATA does not mean a filter
     { from = "Yahoo postmaster error codes (554 delivery error: dd This user doesn't have a ... account)",

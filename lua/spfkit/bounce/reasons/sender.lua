@@ -36,6 +36,11 @@ return {
       "low reputation", "poor reputation", "poor email reputation", "reputation of your ip",
       "ip/domain reputation problems", "bad reputation",
     },
+    -- (Sisimai 4.25's Blocked.pm lists it: Yahoo's page puts it under the sender's reputation)
+    { from = "Yahoo Sender Hub error codes (421 4.7.0 [TSS04] temporarily deferred due to unexpected volume "
+        .. "or user complaints)",
+      "deferred due to unexpected volume or user complaints",
+    },
   },
   norelaying = {
     { from = "Postfix smtpd(8) (Relay access denied), Sendmail (Relaying denied), Exim, MailEnable, qmail",
@@ -70,7 +75,7 @@ return {
       "currently sending spam", "zombied", "esmtp not accepting connections", "extreme bad ip profile",
       "hosts with dynamic ip", "invalid ip for sending mail of domain", "is on our block list",
       "rejecting open proxy", "listed as abusive", "deferred due to user complaints",
-      "deferred due to unexpected volume or user complaints", "not allowed to connect",
+      "not allowed to connect",
       "network is temporary blacklisted", "server requires confirmation", "unresolvable relay host name",
       "may not be mail exchanger", "in a black list", "rejected based on blacklist",
     },
@@ -92,7 +97,8 @@ return {
       "badsendermx", "backscatter protection detected", "members-only list",
       "without a valid sender domain", "valid-address-filter", "on senderfilterconfig list", "empty email address",
       "from: domain is invalid", "has an outgoing mail suspension", "mailfrom domain is listed in",
-      "not member article from", "returned mail not accepted here", "from a different address or alias",
+      "not member article from", "you are not a member of this mailing list", "returned mail not accepted here",
+      "from a different address or alias",
       "sender is spammer", "sender domain listed at", "sendernoa", "server does not accept mail from",
       "spam reporting address", "too many spam complaints", "your email address has been blacklisted",
     },
@@ -100,6 +106,8 @@ return {
       "you may not have permission to post", "permission to post messages to the group",
       "投稿する権限がない", "berechtigungen haben, um der gruppe nachrichten zu posten",
       "permisos necesarios para publicar mensajes", "pas autorisé à lui envoyer des messages",
+      -- the help link closes the notice in every language
+      "groups.google.com/support",
     },
   },
   securityerror = {
