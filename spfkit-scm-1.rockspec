@@ -150,6 +150,7 @@ build = {
       ["spfkit.tree"] = "lua/spfkit/tree.lua",
       ["spfkit.tree.plan"] = "lua/spfkit/tree/plan.lua",
       ["spfkit.tree.source"] = "lua/spfkit/tree/source.lua",
+      ["spfkit.tree.reuse"] = "lua/spfkit/tree/reuse.lua",
       ["spfkit.txt"] = "lua/spfkit/txt.lua",
       ["spfkit.whatif"] = "lua/spfkit/whatif.lua",
    },

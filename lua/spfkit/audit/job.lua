@@ -15,7 +15,7 @@ local dmarc = require "spfkit.audit.dmarc"
 
 local M = {}
 
-local type, ipairs, pcall, concat = type, ipairs, pcall, table.concat
+local type, ipairs, pairs, pcall, setmetatable, concat = type, ipairs, pairs, pcall, setmetatable, table.concat
 
 --- Normalised domain name (lower-case, no trailing dot), or nil when the
 -- text cannot be one.
@@ -38,7 +38,8 @@ local LINT_PARAMS = { "term", "position", "domain" }
 
 local function from_lint(f)
   local p = {}
-  for _, k in ipairs(LINT_PARAMS) do p[k] = f[k] end
+  for k, v in pairs(f.params or {}) do p[k] = v end
+  for _, k in ipairs(LINT_PARAMS) do if f[k] ~= nil then p[k] = f[k] end end
   if f.fix then p.fix = f.fix end
   if f.kind then p.kind = f.kind end
   return finding(f.code, f.severity, p)
@@ -230,7 +231,10 @@ function M.env(cache, fetch, checks, limits)
     local k = key(name, qtype)
     return cache:get(k) or fill({ { name = name, type = qtype, key = k, i = 1 } }, {})[1]
   end
-  env.dns = { query = function(_, name, qtype) return env.ask(name, qtype) end }
+  -- lint's view of ask; `tree_nodes` lets its trees reuse the include
+  -- subtrees resolved for earlier domains (spfkit.tree.reuse)
+  env.dns = setmetatable({ query = function(_, name, qtype) return env.ask(name, qtype) end },
+    { __index = function(_, k) if k == "tree_nodes" then return cache.nodes end end })
   return env
 end
 
