@@ -83,6 +83,7 @@ build = {
       ["spfkit.cli"] = "lua/spfkit/cli/init.lua",
       ["spfkit.cli.args"] = "lua/spfkit/cli/args.lua",
       ["spfkit.cli.audit"] = "lua/spfkit/cli/audit.lua",
+      ["spfkit.cli.audit_out"] = "lua/spfkit/cli/audit_out.lua",
       ["spfkit.cli.check"] = "lua/spfkit/cli/check.lua",
       ["spfkit.cli.diagnose"] = "lua/spfkit/cli/diagnose.lua",
       ["spfkit.cli.input"] = "lua/spfkit/cli/input.lua",

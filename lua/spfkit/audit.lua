@@ -143,7 +143,8 @@ function M.audit(opts)
   return scheduler.run{
     next = iterator(opts.domains), query_many = source.wrap(opts.dns),
     concurrency = opts.concurrency or M.CONCURRENCY, checks = checks, limits = opts.limits,
-    on_row = opts.on_row, ordered = opts.ordered, cache_size = opts.cache_size or math.max(2000, 20 * (opts.concurrency or M.CONCURRENCY)),
+    on_row = opts.on_row, ordered = opts.ordered,
+    cache_size = opts.cache_size or math.max(2000, 20 * (opts.concurrency or M.CONCURRENCY)),
   }
 end
 

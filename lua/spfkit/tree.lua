@@ -278,7 +278,7 @@ function M.tree(opts)
   local src = source.new(opts)
   local root, st = walk(opts, domain, src, reuse.source(opts.dns, opts))
   if st.reused and st.nodes >= M.MAX_NODES then
-    root, st = walk(opts, domain, src, nil)   -- the bound's cut depends on the order: as without reuse
+    root = walk(opts, domain, src, nil)   -- the bound's cut depends on the order: as without reuse
   else
     reuse.store(st, root)
   end
