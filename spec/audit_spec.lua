@@ -381,3 +381,50 @@ describe("spfkit.audit over a resolver", function()
     s:stop()
   end)
 end)
+
+describe("spfkit.tree.reuse (the audit's shared include subtrees)", function()
+  local lint = require "spfkit.lint"
+  local Z = {
+    ["_spf.g.test"] = { { TXT = "v=spf1 include:_n1.g.test include:_n2.g.test ~all" } },
+    ["_n1.g.test"] = { { TXT = "v=spf1 ip4:35.190.247.0/24 a:gone.g.test ~all" } },
+    ["_n2.g.test"] = { { TXT = "v=spf1 ip6:2001:4860:4000::/36 ~all" } },
+    ["loop1.test"] = { { TXT = "v=spf1 include:loop2.test -all" } },
+    ["loop2.test"] = { { TXT = "v=spf1 include:loop1.test -all" } },
+    ["nx-inc.test"] = { { TXT = "v=spf1 include:nothere.test include:_spf.g.test -all" } },
+    ["d1.test"] = { { TXT = "v=spf1 include:_spf.g.test ~all" } },
+    ["d2.test"] = { { TXT = "v=spf1 include:_spf.g.test include:_n1.g.test ~all" } },
+    ["d3.test"] = { { TXT = "v=spf1 include:_n1.g.test include:_spf.g.test include:loop1.test ~all" } },
+    ["d4.test"] = { { TXT = "v=spf1 include:nx-inc.test include:nx-inc.test ~all" } },
+    ["_n2.g.test.x"] = { { TXT = "v=spf1 -all" } },
+    ["d5.test"] = { { TXT = "v=spf1 redirect=_spf.g.test" } },
+    ["d6.test"] = { { TXT = "v=spf1 include:d2.test include:d5.test -all" } },
+  }
+  -- includes that pass the 10-lookup limit through shared subtrees
+  for i = 1, 12 do Z["w" .. i .. ".test"] = { { TXT = "v=spf1 include:_spf.g.test include:d2.test -all" } } end
+  Z["wide.test"] = { { TXT = "v=spf1 include:w1.test include:w2.test include:w3.test ~all" } }
+
+  local function view(r)
+    local out = { lookups = r.lookups, void_lookups = r.void_lookups, record = r.record, findings = {} }
+    for i, f in ipairs(r.findings) do
+      out.findings[i] = { f.code, f.severity, f.term, f.position, f.domain, f.fix }
+    end
+    return out
+  end
+
+  it("lints every domain as without reuse, in any order, and reuses", function()
+    local zone = spfkit.zone(Z)
+    local nodes = {}
+    local shared = { query = function(_, n, t) return zone:query(n, t) end, tree_nodes = nodes }
+    local names = {}
+    for name in pairs(Z) do names[#names + 1] = name end
+    table.sort(names)
+    for pass = 1, 2 do
+      for _, name in ipairs(names) do
+        local want = view(lint.lint{ domain = name, dns = zone })
+        assert.same(want, view(lint.lint{ domain = name, dns = shared }), name .. " pass " .. pass)
+      end
+    end
+    assert.is_table(nodes["_spf.g.test"])
+    assert.is_nil(nodes["loop1.test"])            -- a loop depends on where it is included
+  end)
+end)

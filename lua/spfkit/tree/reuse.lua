@@ -13,12 +13,13 @@
 -- of the node that includes it and it fits under `MAX_NODES`. A walk that
 -- took a subtree and then reached `MAX_NODES` is done again without reuse
 -- (which nodes the bound cuts depends on the walk's order). So a tree built
--- with reuse is the tree built without it.
+-- with reuse reads as the tree built without it (a copied node's fields are
+-- read through its metatable: `pairs` does not list them).
 -- @module spfkit.tree.reuse
 
 local M = {}
 
-local type, pairs, ipairs, pcall = type, pairs, ipairs, pcall
+local type, pairs, ipairs, pcall, setmetatable = type, pairs, ipairs, pcall, setmetatable
 
 --- The reuse table of a DNS source (`dns.tree_nodes`), or nil.
 -- @param dns the tree's `dns` option
@@ -35,15 +36,17 @@ function M.source(dns, opts)
   return get
 end
 
--- A copy of a finished node and of the nodes below it (lint tells nodes
--- apart by identity, so no node is shared between two places).
-local function clone(node)
-  local c = {}
-  for k, v in pairs(node) do c[k] = v end
+-- A copy of a finished node and of the nodes below it: a new table per
+-- node (lint tells nodes apart by identity, so no node is shared between
+-- two places) that reads the kept node's fields through `__index` (a
+-- field copy cost as much as the walk it saves). `mts` keeps one
+-- metatable per kept node.
+local function clone(node, mts)
+  local mt = mts[node]
+  if not mt then mt = { __index = node } mts[node] = mt end
   local kids = {}
-  for i, ch in ipairs(node.children) do kids[i] = clone(ch) end
-  c.children = kids
-  return c
+  for i, ch in ipairs(node.children) do kids[i] = clone(ch, mts) end
+  return setmetatable({ children = kids }, mt)
 end
 
 --- A kept subtree for child target `p.target` of `node`, as a new child,
@@ -58,7 +61,7 @@ function M.take(st, node, p)
   for name in pairs(e.names) do
     if node.path[name] then return nil end
   end
-  local child = clone(e.node)
+  local child = clone(e.node, e.mts)
   child.via, child.term, child.position = p.via, p.term.text, p.term.position
   st.nodes, st.reused = st.nodes + e.size, true
   st.cloned[child] = true
@@ -92,7 +95,8 @@ function M.store(st, root)
         if c.domain and not c.macro and t[c.domain] == nil then
           local names = {}
           local size = summarise(c, names)
-          if size then t[c.domain] = { node = c, size = size, names = names, void = st.void_txt[c] or false } end
+          if size then t[c.domain] = { node = c, size = size, names = names, void = st.void_txt[c] or false,
+                                  mts = {} } end
         end
         visit(c)
       end
