@@ -426,5 +426,9 @@ describe("spfkit.tree.reuse (the audit's shared include subtrees)", function()
     end
     assert.is_table(nodes["_spf.g.test"])
     assert.is_nil(nodes["loop1.test"])            -- a loop depends on where it is included
+    -- a given record for a name inside a kept subtree: a loop there, not a copy
+    local opts = { record = "v=spf1 include:_spf.g.test -all", domain = "_n1.g.test" }
+    local want = view(lint.lint{ record = opts.record, domain = opts.domain, dns = zone })
+    assert.same(want, view(lint.lint{ record = opts.record, domain = opts.domain, dns = shared }))
   end)
 end)
