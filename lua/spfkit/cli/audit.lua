@@ -70,7 +70,12 @@ local function source(ctx)
     return function() i = i + 1 return list[i] end, #list
   end
   local f, err = io.open(path, "rb")
-  if not f then args.fail("cli-err-file", { name = path, detail = (tostring(err):gsub("^[^:]*: ", "")) }) end
+  local ok, rerr = true, nil
+  if f then ok, rerr = f:read(0) end   -- a directory opens, then cannot be read
+  if not f or (ok == nil and rerr) then
+    if f then f:close() end
+    args.fail("cli-err-file", { name = path, detail = (tostring(err or rerr):gsub("^[^:]*: ", "")) })
+  end
   local n = 0
   for _ in entries(f:lines()) do n = n + 1 end
   f:close()
