@@ -81,7 +81,12 @@ local function source(ctx)
   f:close()
   f = io.open(path, "rb")
   local lines = f:lines()
-  return entries(function() local l = lines() if not l then f:close() end return l end), n
+  return entries(function()
+    if not lines then return nil end
+    local l = lines()
+    if not l then f:close() lines = nil end
+    return l
+  end), n
 end
 
 -- "--shard I/N" -> i, n (or 1, 1)
