@@ -381,3 +381,103 @@ describe("spfkit.audit over a resolver", function()
     s:stop()
   end)
 end)
+
+describe("spfkit.tree.reuse (the audit's shared include subtrees)", function()
+  local lint = require "spfkit.lint"
+  local Z = {
+    ["_spf.g.test"] = { { TXT = "v=spf1 include:_n1.g.test include:_n2.g.test ~all" } },
+    ["_n1.g.test"] = { { TXT = "v=spf1 ip4:35.190.247.0/24 a:gone.g.test ~all" } },
+    ["_n2.g.test"] = { { TXT = "v=spf1 ip6:2001:4860:4000::/36 ~all" } },
+    ["loop1.test"] = { { TXT = "v=spf1 include:loop2.test -all" } },
+    ["loop2.test"] = { { TXT = "v=spf1 include:loop1.test -all" } },
+    ["nx-inc.test"] = { { TXT = "v=spf1 include:nothere.test include:_spf.g.test -all" } },
+    ["d1.test"] = { { TXT = "v=spf1 include:_spf.g.test ~all" } },
+    ["d2.test"] = { { TXT = "v=spf1 include:_spf.g.test include:_n1.g.test ~all" } },
+    ["d3.test"] = { { TXT = "v=spf1 include:_n1.g.test include:_spf.g.test include:loop1.test ~all" } },
+    ["d4.test"] = { { TXT = "v=spf1 include:nx-inc.test include:nx-inc.test ~all" } },
+    ["_n2.g.test.x"] = { { TXT = "v=spf1 -all" } },
+    ["d5.test"] = { { TXT = "v=spf1 redirect=_spf.g.test" } },
+    ["d6.test"] = { { TXT = "v=spf1 include:d2.test include:d5.test -all" } },
+  }
+  -- includes that pass the 10-lookup limit through shared subtrees
+  for i = 1, 12 do Z["w" .. i .. ".test"] = { { TXT = "v=spf1 include:_spf.g.test include:d2.test -all" } } end
+  Z["wide.test"] = { { TXT = "v=spf1 include:w1.test include:w2.test include:w3.test ~all" } }
+
+  local function view(r)
+    local out = { lookups = r.lookups, void_lookups = r.void_lookups, record = r.record, findings = {} }
+    for i, f in ipairs(r.findings) do
+      out.findings[i] = { f.code, f.severity, f.term, f.position, f.domain, f.fix }
+    end
+    return out
+  end
+
+  it("lints every domain as without reuse, in any order, and reuses", function()
+    local zone = spfkit.zone(Z)
+    local nodes = {}
+    local shared = { query = function(_, n, t) return zone:query(n, t) end, tree_nodes = nodes }
+    local names = {}
+    for name in pairs(Z) do names[#names + 1] = name end
+    table.sort(names)
+    for pass = 1, 2 do
+      for _, name in ipairs(names) do
+        local want = view(lint.lint{ domain = name, dns = zone })
+        assert.same(want, view(lint.lint{ domain = name, dns = shared }), name .. " pass " .. pass)
+      end
+    end
+    assert.is_table(nodes["_spf.g.test"])
+    assert.is_nil(nodes["loop1.test"])            -- a loop depends on where it is included
+    -- a given record for a name inside a kept subtree: a loop there, not a copy
+    local opts = { record = "v=spf1 include:_spf.g.test -all", domain = "_n1.g.test" }
+    local want = view(lint.lint{ record = opts.record, domain = opts.domain, dns = zone })
+    assert.same(want, view(lint.lint{ record = opts.record, domain = opts.domain, dns = shared }))
+  end)
+end)
+
+describe("spfkit.audit's memos (subtrees, check_host results)", function()
+  -- domains that publish the same text but whose check_host() differs
+  local Z = {
+    ["_spf.p.test"] = { { TXT = "v=spf1 ip4:192.0.2.0/25 include:_s2.p.test ~all" } },
+    ["_s2.p.test"] = { { TXT = "v=spf1 ip4:203.0.113.0/24 -all" } },
+    ["_m.p.test"] = { { TXT = "v=spf1 exists:%{l}.%{o}.allow.p.test -all" } },
+    ["postmaster.m1.test.allow.p.test"] = { { A = "127.0.0.2" } },
+    ["a1.test"] = { { TXT = "v=spf1 a -all" }, { A = "192.0.2.200" } },
+    ["a2.test"] = { { TXT = "v=spf1 a -all" }, { A = "198.51.100.9" } },
+    ["m1.test"] = { { TXT = "v=spf1 include:_m.p.test -all" } },
+    ["m2.test"] = { { TXT = "v=spf1 include:_m.p.test -all" } },
+    ["x1.test"] = { { TXT = "v=spf1 mx -all" }, { MX = { 10, "a1.test" } } },
+    ["x2.test"] = { { TXT = "v=spf1 mx -all" }, { MX = { 10, "a2.test" } } },
+    ["d1.test"] = { { TXT = "v=spf1 ip4:198.51.100.0/24 a:%{d} -all" }, { A = "192.0.2.200" } },
+    ["d2.test"] = { { TXT = "v=spf1 ip4:198.51.100.0/24 a:%{d} -all" } },
+  }
+  for i = 1, 6 do Z["p" .. i .. ".test"] = { { TXT = "v=spf1 include:_spf.p.test -all" } } end
+
+  local function rows_of(domains, zone, concurrency)
+    local rows = {}
+    assert(audit.audit{ domains = domains, dns = zone, concurrency = concurrency, ordered = true,
+      checks = { ip = { "192.0.2.200", "203.0.113.7" } }, on_row = function(r) rows[#rows + 1] = r end })
+    return rows
+  end
+
+  it("gives every domain the row it gets audited alone", function()
+    local zone = spfkit.zone(Z)
+    local names = {}
+    for name in pairs(Z) do if not name:find("p%.test$") or name:find("^p%d") then names[#names + 1] = name end end
+    table.sort(names)
+    for _, c in ipairs({ 1, 4, 50 }) do
+      local together = rows_of(names, zone, c)
+      for i, name in ipairs(names) do
+        local alone = rows_of({ name }, zone, 1)[1]
+        alone.index = i
+        assert.same(alone, together[i], name .. " at concurrency " .. c)
+      end
+    end
+    local by = {}
+    for _, r in ipairs(rows_of(names, zone, 50)) do by[r.domain] = r end
+    assert.equal("pass", by["a1.test"].checks[1].result)
+    assert.equal("fail", by["a2.test"].checks[1].result)
+    assert.equal("pass", by["m1.test"].checks[1].result)
+    assert.equal("fail", by["m2.test"].checks[1].result)
+    assert.equal("pass", by["d1.test"].checks[1].result)
+    assert.equal("fail", by["d2.test"].checks[1].result)
+  end)
+end)

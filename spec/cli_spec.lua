@@ -397,26 +397,30 @@ describe("spfkit (cli)", function()
       assert.are.equal(1, code)
       assert.are.equal("", err)
       local rows = lines_of(out)
-      assert.are.equal("domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix", rows[1])
+      -- dmarc and authorized came with the concurrent audit (issue 13); no
+      -- DMARC record is an info finding, not a problem
+      assert.are.equal("domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix,dmarc,authorized",
+        rows[1])
       assert.are.equal(6, #rows)
-      assert.matches("^example%.jp,ok,0,0,1,0,,v=spf1 include:_spf%.example%.jp ~all,,$", rows[2])
+      assert.matches("^example%.jp,ok,0,0,1,0,dmarc%-no%-record,v=spf1 include:_spf%.example%.jp ~all,,,,$", rows[2])
       assert.matches("^ok%.example%.jp,ok,", rows[3])
-      assert.matches("^slow%.example%.jp,temperror,0,1,0,0,dns%-temperror,,", rows[4])
+      assert.matches("^slow%.example%.jp,temperror,0,1,0,0,dns%-temperror[ ,]", rows[4])
       assert.matches("^two%.example%.jp,error,1,0,", rows[5])
       assert.matches("multiple-records", rows[5], 1, true)
-      assert.matches(",v=spf1 a ip4:164%.0%.1%.2 %-all$", rows[5])   -- the fix
+      assert.matches(",v=spf1 a ip4:164%.0%.1%.2 %-all,,$", rows[5])   -- the fix
       assert.matches("^not a domain,invalid,", rows[6])
     end)
 
-    it("--json prints an array of objects", function()
+    it("--json prints one object a line (JSON lines)", function()
       local code, out = audit({ "audit", DOMAINS, "--json" })
       assert.are.equal(1, code)
-      local t = cjson.decode(out)
+      local t = {}
+      for _, l in ipairs(lines_of(out)) do t[#t + 1] = cjson.decode(l) end
       assert.are.equal(5, #t)
       assert.are.equal("slow.example.jp", t[3].domain)
       assert.are.equal("temperror", t[3].status)
       assert.are.equal("dns-temperror", t[3].findings[1].code)
-      assert.are.same({}, t[1].findings)
+      assert.are.same({ "dmarc-no-record" }, t[1].codes)
       assert.are.equal("invalid", t[5].status)
     end)
 

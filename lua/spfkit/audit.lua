@@ -12,7 +12,8 @@
 -- (`r:query_many` on the resolver), through one bounded answer cache, so a
 -- provider's include is asked once for the whole list. Rows stream out
 -- through `on_row` as domains finish, in finishing order (`row.index` is
--- the position in the list); none is kept.
+-- the position in the list), or in list order with `ordered = true`; none
+-- is kept beyond that.
 -- @module spfkit.audit
 
 local source = require "spfkit.audit.source"
@@ -29,7 +30,7 @@ M.CONCURRENCY = 200
 
 local OPTIONS = {
   domains = true, dns = true, concurrency = true, checks = true, on_row = true, limits = true,
-  cache_size = true,
+  cache_size = true, ordered = true,
 }
 local CHECKS = { provider = "string", host = "string", ip = true }
 
@@ -66,6 +67,7 @@ local function check_options(opts)
   if not source.usable(opts.dns) then fail("dns must have a :query(name, qtype) or :query_many method") end
   if type(opts.on_row) ~= "function" then fail("on_row must be a function") end
   if opts.limits ~= nil and type(opts.limits) ~= "table" then fail("limits must be a table") end
+  if opts.ordered ~= nil and type(opts.ordered) ~= "boolean" then fail("ordered must be a boolean") end
   check_number(opts, "concurrency", 1, 100000)
   check_number(opts, "cache_size", 1, 100000000)
   check_checks(opts.checks)
@@ -120,7 +122,9 @@ end
 --   "192.0.2.1" | { ... } }, on_row = function(row), limits = { lookups =,
 --   void_lookups =, mx =, ptr = } (for check_host), cache_size = answers per
 --   cache generation (default 20 x concurrency, at least 2000: memory stays
---   flat, answers many domains share stay cached) }`
+--   flat, answers many domains share stay cached), ordered = true (rows in
+--   list order: a row waits for the slower ones before it; at most 2 x
+--   concurrency rows wait, and no new domain starts while they do) }`
 --
 -- A row: `{ index, domain, status = "ok"|"warning"|"error"|"temperror"|"invalid",
 --   record, records (when several are published), lookups, void_lookups,
@@ -139,7 +143,8 @@ function M.audit(opts)
   return scheduler.run{
     next = iterator(opts.domains), query_many = source.wrap(opts.dns),
     concurrency = opts.concurrency or M.CONCURRENCY, checks = checks, limits = opts.limits,
-    on_row = opts.on_row, cache_size = opts.cache_size or math.max(2000, 20 * (opts.concurrency or M.CONCURRENCY)),
+    on_row = opts.on_row, ordered = opts.ordered,
+    cache_size = opts.cache_size or math.max(2000, 20 * (opts.concurrency or M.CONCURRENCY)),
   }
 end
 

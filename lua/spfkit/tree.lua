@@ -19,13 +19,16 @@
 -- same domain, ~0.1-0.2 ms on the build machine: the 12 zone answers and 7
 -- parses are a third of it, the rest is Lua bookkeeping. That is far less
 -- than one DNS round trip, so a tree is not cached across calls; a caller
--- that needs it twice keeps the root.
+-- that needs it twice keeps the root. A DNS source may opt in to reusing
+-- the subtrees of shared includes across calls (`dns.tree_nodes`, see
+-- `spfkit.tree.reuse`: the audit does, for `_spf.google.com` and the like).
 -- @module spfkit.tree
 
 local core = require "spfkit.core"
 local errors = require "spfkit.errors"
 local source = require "spfkit.tree.source"
 local plan = require "spfkit.tree.plan"
+local reuse = require "spfkit.tree.reuse"
 
 local M = {}
 
@@ -99,15 +102,26 @@ local function resolve_exists(st, node, p)
   return result(node, p, "ok")
 end
 
+-- A copy of the same subtree resolved by an earlier call (spfkit.tree.reuse).
+local function reused_child(st, node, p)
+  local child, void = reuse.take(st, node, p)
+  if not child then return false end
+  node.children[#node.children + 1] = child
+  result(node, p, "child", { child = #node.children })
+  if void then node.void = node.void + 1 st.void_txt[child] = true end
+  return true
+end
+
 -- Loops, the node bound, then the child's record.
 local function open_child(st, node, p)
+  if not node.path[p.target] and reused_child(st, node, p) then return end
   local child = plan.new_node(p.target, p.via, p.term)
   node.children[#node.children + 1] = child
   result(node, p, "child", { child = #node.children })
   if node.path[p.target] then child.loop = true return end
   if st.nodes >= M.MAX_NODES then child.truncated = true return end
   st.nodes = st.nodes + 1
-  if plan.take_txt(child, st.src:get(p.target, "TXT")) then node.void = node.void + 1 end
+  if plan.take_txt(child, st.src:get(p.target, "TXT")) then node.void = node.void + 1 st.void_txt[child] = true end
   if not child.parsed then return end
   child.path = {}
   for d in pairs(node.path) do child.path[d] = true end
@@ -168,6 +182,7 @@ end
 -- Totals (RFC 7208 4.6.4 counts through includes and redirect) and the
 -- walk's scratch fields removed.
 local function finish(node)
+  if node.total_lookups and not node.plan then return node.total_lookups, node.total_void end   -- a copy
   local l, v = node.lookups, node.void
   for _, c in ipairs(node.children) do
     local cl, cv = finish(c)
@@ -226,6 +241,17 @@ local function limits_of(opts)
   return l
 end
 
+-- One walk from the root (`src` memoises, so a second walk asks nothing).
+local function walk(opts, domain, src, reuse_get)
+  local st = { src = src, limits = limits_of(opts), nodes = 1, max_nodes = M.MAX_NODES, reuse = reuse_get,
+               void_txt = {}, cloned = {} }
+  local root = open_root(st, opts, domain)
+  local level = root.parsed and { root } or {}
+  while #level > 0 do level = walk_level(st, level) end
+  finish(root)
+  return root, st
+end
+
 --- Resolve a domain's SPF record and its include/redirect tree, once.
 -- @tparam table opts `{ domain = "example.jp", dns = <zone|resolver|cache|
 --   any object with :query(name, qtype)> | query = function(name, qtype)
@@ -249,12 +275,14 @@ function M.tree(opts)
   if domain and not valid_domain(domain) then
     return nil, errors.new("bad-domain", "not a domain name: " .. opts.domain, { domain = opts.domain })
   end
-  local st = { src = source.new(opts), limits = limits_of(opts), nodes = 1 }
-  local root = open_root(st, opts, domain)
-  local level = root.parsed and { root } or {}
-  while #level > 0 do level = walk_level(st, level) end
-  finish(root)
-  root.questions = st.src and st.src.asked or 0
+  local src = source.new(opts)
+  local root, st = walk(opts, domain, src, reuse.source(opts.dns, opts))
+  if st.reused and st.nodes >= M.MAX_NODES then
+    root = walk(opts, domain, src, nil)   -- the bound's cut depends on the order: as without reuse
+  else
+    reuse.store(st, root)
+  end
+  root.questions = src and src.asked or 0
   return root
 end
 

@@ -6,6 +6,12 @@
 -- it becomes the old one and the oldest generation is dropped. Answers
 -- that every domain asks (`_spf.google.com`) stay; one-off answers go.
 -- TTLs are not honoured: an audit is a snapshot of a few minutes.
+--
+-- `nodes` is the generation's table of resolved include subtrees
+-- (`spfkit.tree.reuse`): a new generation starts a new one, so that a kept
+-- subtree is always made of answers the cache still holds. `checks` is the
+-- generation's memo of check_host() results for context-free records
+-- (`record .. "\0" .. ip`), by the same rule.
 -- @module spfkit.audit.cache
 
 local M = {}
@@ -16,7 +22,8 @@ local byte, sub = string.byte, string.sub
 --- A cache of at most about 2 × max answers.
 -- @tparam number max entries per generation
 function M.new(max)
-  return setmetatable({ young = {}, old = {}, n = 0, max = max, hits = 0, misses = 0 }, M)
+  return setmetatable({ young = {}, old = {}, n = 0, max = max, hits = 0, misses = 0, nodes = {},
+                        checks = {} }, M)
 end
 
 --- The key of a question: lower-case name without the trailing dot, type.
@@ -44,7 +51,7 @@ end
 function M:put(key, answer)
   if self.young[key] == nil then
     if self.n >= self.max then
-      self.old, self.young, self.n = self.young, {}, 0
+      self.old, self.young, self.n, self.nodes, self.checks = self.young, {}, 0, {}, {}
     end
     self.n = self.n + 1
   end

@@ -15,7 +15,7 @@ local dmarc = require "spfkit.audit.dmarc"
 
 local M = {}
 
-local type, ipairs, pcall, concat = type, ipairs, pcall, table.concat
+local type, ipairs, pairs, pcall, setmetatable, concat = type, ipairs, pairs, pcall, setmetatable, table.concat
 
 --- Normalised domain name (lower-case, no trailing dot), or nil when the
 -- text cannot be one.
@@ -38,7 +38,8 @@ local LINT_PARAMS = { "term", "position", "domain" }
 
 local function from_lint(f)
   local p = {}
-  for _, k in ipairs(LINT_PARAMS) do p[k] = f[k] end
+  for k, v in pairs(f.params or {}) do p[k] = v end
+  for _, k in ipairs(LINT_PARAMS) do if f[k] ~= nil then p[k] = f[k] end end
   if f.fix then p.fix = f.fix end
   if f.kind then p.kind = f.kind end
   return finding(f.code, f.severity, p)
@@ -82,12 +83,43 @@ local function addresses(env, row)
 end
 
 -- does every given server pass? row.checks = { {ip=, result=}, ... }
-local function authorise(env, domain, row)
+-- Whether check_host() over this tree gives the same result for any
+-- domain that publishes the same record: no macro anywhere (%{s}, %{l},
+-- %{o}, %{d}, %{h} name the sender, the domain or HELO) and no bare a, mx
+-- or ptr in the root (they ask the domain's own names).
+local BARE = { a = true, mx = true, ptr = true }
+local function context_free(tree)
+  local free = true
+  local function visit(node)
+    if not free then return end
+    if node.record and node.record:find("%", 1, true) then free = false return end
+    for _, c in ipairs(node.children or {}) do visit(c) end
+  end
+  visit(tree)
+  for _, t in ipairs(free and tree.terms or {}) do
+    if BARE[t.mechanism] and not t.domain then return false end
+  end
+  return free and tree.record ~= nil and tree.parsed ~= nil
+end
+
+-- check_host() of ip, from the generation's memo when the record is
+-- context-free (its answers are those the memo's results were made of)
+local function checked(env, domain, ip, tree, row)
+  local memo = tree and not row.records and env.check_memo and context_free(tree) and env.check_memo()
+  local key = memo and row.record .. "\0" .. ip
+  local r = memo and memo[key]
+  if r then return r end
+  r = check_ip(env, domain, ip)
+  if memo then env.check_memo()[key] = { result = r.result } end
+  return r
+end
+
+local function authorise(env, domain, row, tree)
   local ips = addresses(env, row)
   if #ips == 0 then return end
   row.checks, row.authorized = {}, true
   for i, ip in ipairs(ips) do
-    local r = check_ip(env, domain, ip)
+    local r = checked(env, domain, ip, tree, row)
     row.checks[i] = { ip = ip, result = r.result }
     if r.result ~= "pass" then
       row.authorized = false
@@ -230,7 +262,11 @@ function M.env(cache, fetch, checks, limits)
     local k = key(name, qtype)
     return cache:get(k) or fill({ { name = name, type = qtype, key = k, i = 1 } }, {})[1]
   end
-  env.dns = { query = function(_, name, qtype) return env.ask(name, qtype) end }
+  -- lint's view of ask; `tree_nodes` lets its trees reuse the include
+  -- subtrees resolved for earlier domains (spfkit.tree.reuse)
+  function env.check_memo() return cache.checks end
+  env.dns = setmetatable({ query = function(_, name, qtype) return env.ask(name, qtype) end },
+    { __index = function(_, k) if k == "tree_nodes" then return cache.nodes end end })
   return env
 end
 
@@ -251,7 +287,7 @@ function M.row(name, env)
                 { name = "_dmarc." .. domain, type = "TXT" } }
   local row = { domain = domain, findings = {}, codes = {} }
   local tree, temp = lint_part(env, domain, row)
-  authorise(env, domain, row)
+  authorise(env, domain, row, tree)
   provider_check(env, domain, row, tree)
   dmarc.read(env, domain, row, finding)
   for _, c in ipairs(row.checks or {}) do if c.result == "temperror" then temp = true end end

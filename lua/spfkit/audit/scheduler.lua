@@ -66,14 +66,24 @@ local function ask(o, stats, inflight)
   return got
 end
 
+-- a finished row: out at once, or (ordered) held until the rows before it
+-- are out; o.held counts the rows waiting
 local function emit(o, stats, row)
   stats.domains = stats.domains + 1
-  o.on_row(row)
+  if not o.ordered then return o.on_row(row) end
+  local held = o.held_rows
+  held[row.index], o.held = row, o.held + 1
+  while held[o.next_out] do
+    local r = held[o.next_out]
+    held[o.next_out], o.held, o.next_out = nil, o.held - 1, o.next_out + 1
+    o.on_row(r)
+  end
 end
 
--- starts domains until `concurrency` are in flight or the list ends
+-- starts domains until `concurrency` are in flight or the list ends; in
+-- input order, also while fewer than `max_held` finished rows wait
 local function fill(o, cache, stats, inflight)
-  while #inflight < o.concurrency and not o.ended do
+  while #inflight < o.concurrency and not o.ended and (not o.ordered or o.held < o.max_held) do
     local name = o.next()
     if name == nil then o.ended = true break end
     o.count = o.count + 1
@@ -84,7 +94,9 @@ end
 
 --- Run an audit.
 -- @tparam table o `{ next = function() -> domain|nil, query_many = function(qs)
---   -> answers, concurrency =, checks =, limits =, on_row =, cache_size = }`
+--   -> answers, concurrency =, checks =, limits =, on_row =, cache_size =,
+--   ordered = true (rows in input order: at most `2 x concurrency` finished
+--   rows wait for a slower one before it; no new domain starts meanwhile) }`
 -- @treturn table stats `{ domains, rounds, questions (sent to query_many),
 --   asked (answers the domains needed, cached or not), cache_hits, ms }`
 function M.run(o)
@@ -93,6 +105,7 @@ function M.run(o)
   local t0 = core.now_ms()
   local inflight = {}
   o.count, o.ended = 0, false
+  o.held_rows, o.held, o.next_out, o.max_held = {}, 0, 1, 2 * o.concurrency
   repeat
     fill(o, cache, stats, inflight)
     if #inflight == 0 then break end

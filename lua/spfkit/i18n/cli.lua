@@ -58,6 +58,10 @@ en["cli-err-html-json"] = "--html and --json cannot be combined; choose one."
 ja["cli-err-html-json"] = "--html と --json は同時に指定できません。どちらか一方を指定してください。"
 en["cli-err-record-or-domain"] = "give a domain or --record TEXT to lint."
 ja["cli-err-record-or-domain"] = "確認するドメイン名、または --record でレコードを指定してください。"
+en["cli-err-bad-shard"] = "--shard wants I/N with 1 <= I <= N (e.g. 2/8), not \"{value}\"."
+ja["cli-err-bad-shard"] = "--shard は I/N の形で 1 <= I <= N としてください(例: 2/8)。「{value}」は使えません。"
+en["cli-err-bad-timeout"] = "--timeout wants seconds (0 < S <= 60, e.g. 1.5), not \"{value}\"."
+ja["cli-err-bad-timeout"] = "--timeout は秒数で指定してください(0 < S <= 60、例: 1.5)。「{value}」は使えません。"
 
 -- Toolkit messages that name API options, reworded for the command line ------------
 en["cli-unknown-provider"] = "unknown provider \"{id}\"; \"spfkit suggest --list\" lists the known ids."
@@ -155,6 +159,19 @@ en["cli-label-needs"] = "needs"
 ja["cli-label-needs"] = "必須"
 en["cli-label-audit-done"] = "{count} domains checked."
 ja["cli-label-audit-done"] = "{count} 件のドメインを確認しました。"
+-- count: domains done, limit: domains in all, value: domains a second, human: time left
+en["cli-label-audit-progress"] = "{count}/{limit}  {value}/s  ETA {human}"
+ja["cli-label-audit-progress"] = "{count}/{limit}  {value} 件/秒  残り {human}"
+en["cli-label-audit-progress-open"] = "{count}  {value}/s"
+ja["cli-label-audit-progress-open"] = "{count} 件  {value} 件/秒"
+en["cli-label-audit-summary"] = "Summary of {count} domains:"
+ja["cli-label-audit-summary"] = "{count} 件のドメインの集計:"
+en["cli-label-audit-fixes"] = "{count} domains have a proposed record (column fix)."
+ja["cli-label-audit-fixes"] = "{count} 件のドメインに修正後のレコードの提案があります(fix 列)。"
+en["cli-label-audit-unauthorized"] = "{count} domains do not authorise the given servers (column authorized)."
+ja["cli-label-audit-unauthorized"] = "{count} 件のドメインが指定のサーバーを許可していません(authorized 列)。"
+en["cli-label-audit-codes"] = "Domains per finding:"
+ja["cli-label-audit-codes"] = "確認内容ごとのドメイン数:"
 
 -- Help -----------------------------------------------------------------------------
 local function lines(t) return table.concat(t, "\n") .. "\n" end
@@ -233,8 +250,8 @@ en["cli-dkim-tried"] = "DKIM keys of {domain} (selectors tried: {tried})"
 ja["cli-dkim-tried"] = "{domain} の DKIM 公開鍵です(確認したセレクター: {tried})"
 en["cli-label-synopsis-audit"] = "audit FILE"
 ja["cli-label-synopsis-audit"] = "audit FILE"
-en["cli-summary-audit"] = "lint every domain listed in FILE (CSV, or --json)"
-ja["cli-summary-audit"] = "FILE に並んだすべてのドメインを確認します(CSV、または --json)"
+en["cli-summary-audit"] = "audit every domain listed in FILE, many at once (CSV, or --json lines)"
+ja["cli-summary-audit"] = "FILE に並んだすべてのドメインをまとめて確認します(CSV、または --json で JSON Lines)"
 
 en["cli-help-check"] = lines{
   "Usage: spfkit check IP DOMAIN [--sender ADDR] [--helo NAME]",
@@ -418,33 +435,69 @@ ja["cli-help-diagnose"] = lines{
 }
 
 en["cli-help-audit"] = lines{
-  "Usage: spfkit audit FILE|- [--json]",
+  "Usage: spfkit audit FILE|- [--json] [--concurrency N] [--provider ID] [--host NAME] [--ip IP]",
+  "                    [--shard I/N] [--bom] [--summary] [--timeout SECONDS]",
   "",
-  "Lints the SPF record of every domain in FILE (one per line; blank lines and",
-  "# comments are skipped) and prints one CSV row per domain, a domain whose DNS",
-  "fails included. A progress bar goes to stderr when it is a terminal.",
+  "Audits every domain in FILE (one per line; blank lines and # comments are skipped):",
+  "its SPF record and include tree, DMARC, and with --provider/--host/--ip whether the",
+  "record authorises those servers; prints one CSV row per domain in list order, a",
+  "domain whose DNS fails included. Up to N domains are checked at once (default 200)",
+  "with one shared answer cache. On a terminal, stderr shows a progress bar with rate",
+  "and ETA, then a summary (counts per status and per finding; --summary prints it",
+  "also when stderr is not a terminal). stdout carries only the rows.",
   "",
-  "CSV columns: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix",
+  "CSV columns: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix,",
+  "             dmarc,authorized",
   "  status: ok, warning, error, temperror (its DNS did not answer: try again later)",
   "          or invalid (not a domain name)",
   "  codes: the finding codes, separated by spaces",
-  "  message: the first error or warning, in the --lang language; fix: its repaired record",
+  "  message: the first error or warning, in the --lang language",
+  "  fix: the SPF record to publish instead (with the given servers when they are missing)",
+  "  dmarc: none, quarantine, reject, invalid, temperror, or empty without a record",
+  "  authorized: yes/no with --provider/--host/--ip, else empty",
+  "  --json             one JSON object per line (JSON lines), with index, findings, checks",
+  "  --bom              start the CSV with a UTF-8 byte order mark (Excel, Japanese text)",
+  "  --concurrency N    domains in flight (1-100000, default 200)",
+  "  --provider ID      the provider whose servers every domain should authorise",
+  "  --host NAME        a server's host name (its A/AAAA addresses are checked)",
+  "  --ip IP            a server's address (repeatable)",
+  "  --shard I/N        audit only the I-th of N parts: the listed domains at positions",
+  "                     I, I+N, I+2N, ... (comments and blank lines not counted)",
+  "  --timeout SECONDS  per DNS try (with the network resolver; default 2)",
   COMMON_EN,
   "",
   "Exit status: 0 no domain has an error or warning, 1 some do, 2 usage or input error.",
 }
 ja["cli-help-audit"] = lines{
-  "使い方: spfkit audit FILE|- [--json]",
+  "使い方: spfkit audit FILE|- [--json] [--concurrency N] [--provider ID] [--host NAME] [--ip IP]",
+  "                     [--shard I/N] [--bom] [--summary] [--timeout 秒]",
   "",
   "FILE に記載されたすべてのドメイン(1行に1件。空行と # 以降のコメントは読み飛ばします)の",
-  "SPFレコードを確認し、ドメインごとに CSV を1行出力します。DNS が応答しないドメインも",
-  "1行として出力します。標準エラー出力が端末の場合は進み具合を表示します。",
+  "SPFレコードと include の構成、DMARC を確認し、--provider/--host/--ip を指定した場合は",
+  "そのサーバーが許可されているかも確認して、ドメインごとに CSV を1行、ファイルの順に出力します。",
+  "DNS が応答しないドメインも1行として出力します。同時に N 件(既定 200)を確認し、DNS の応答は",
+  "全体で共有します。標準エラー出力が端末の場合は進み具合(件/秒と残り時間)と、最後に集計",
+  "(状態ごと・確認内容ごとの件数)を表示します(--summary で端末以外にも表示)。",
+  "標準出力には行だけを出力します。",
   "",
-  "CSV の列: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix",
+  "CSV の列: domain,status,errors,warnings,lookups,void_lookups,codes,record,message,fix,",
+  "          dmarc,authorized",
   "  status: ok、warning、error、temperror(DNS が応答しませんでした。時間を置いて再度お試しください)、",
   "          invalid(ドメイン名として正しくありません)",
   "  codes: 確認された内容のコードです(空白区切り)",
-  "  message: 最初のエラーまたは警告の説明です(--lang の言語)。fix: その修正後のレコードです",
+  "  message: 最初のエラーまたは警告の説明です(--lang の言語)",
+  "  fix: 代わりに登録する SPF レコードです(指定のサーバーが含まれていなければ追加します)",
+  "  dmarc: none、quarantine、reject、invalid、temperror、レコードがなければ空です",
+  "  authorized: --provider/--host/--ip を指定した場合に yes/no、それ以外は空です",
+  "  --json             1行に1つの JSON オブジェクトで出力します(JSON Lines。index、findings、checks 付き)",
+  "  --bom              CSV の先頭に UTF-8 の BOM を付けます(Excel で日本語を正しく開くため)",
+  "  --concurrency N    同時に確認するドメイン数です(1〜100000、既定 200)",
+  "  --provider ID      すべてのドメインが許可すべきサーバーのプロバイダーです",
+  "  --host NAME        サーバーのホスト名です(その A/AAAA のアドレスを確認します)",
+  "  --ip IP            サーバーの IP アドレスです(複数可)",
+  "  --shard I/N        N 分割した I 番目だけを確認します: I、I+N、I+2N…番目のドメイン",
+  "                     (コメントと空行は数えません)",
+  "  --timeout 秒       DNS の1回の問い合わせの待ち時間です(ネットワークの DNS のみ。既定 2)",
   COMMON_JA,
   "",
   "終了コード: 0 どのドメインにもエラー・警告なし、1 エラーまたは警告あり、2 使い方または入力の誤りです。",
