@@ -17,9 +17,6 @@
 enum { R_NONE, R_NEUTRAL, R_PASS, R_FAIL, R_SOFTFAIL, R_TEMPERROR, R_PERMERROR,
        R_SUSPEND, R_OOM };
 
-static const char *result_names[] = {
-  "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror"
-};
 
 #define MAX_DEPTH 20
 #define MAX_MEMO 2048
@@ -482,9 +479,6 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   return R_PASS;
 }
 
-static int run_check(lua_State *L, check *cp, const char *sender, size_t sl,
-                     const char *helo, size_t hl);
-
 /* check_host(domain) at include depth `depth` */
 static int check_host(check *c, const char *domain, int depth, int *unused) {
   const char *text;
@@ -720,100 +714,121 @@ static int l_trace_decode(lua_State *L) {
   return 1;
 }
 
-/* the arena reused across checks (an upvalue of l_check) */
-typedef struct { spfk_arena *a; int busy; } arena_slot;
+/* ---- Lua binding: options in, result table out --------------------------- */
 
-static int slot__gc(lua_State *L) {
-  arena_slot *s = lua_touserdata(L, 1);
-  spfk_arena_free(s->a);
-  s->a = NULL;
-  return 0;
+/* Every field name and constant value the binding reads or writes, interned
+ * once as an upvalue of the evaluation closure (UV(S_...)): pushing one is
+ * a copy, where lua_getfield/lua_setfield/lua_pushstring with a C string
+ * hash or compare the text on every call. The first entries are the result
+ * names, in R_* order. */
+enum {
+  S_IP = R_PERMERROR + 1, S_SENDER, S_HELO, S_RECEIVER, S_DEFAULT_EXP, S_NOW,
+  S_DNS, S_LIMITS, S_LOOKUPS, S_VOID_LOOKUPS, S_MX, S_PTR, S_IDENTITY,
+  S_MAILFROM, S_MISSING, S_NAME, S_TYPE, S_RESULT, S_DOMAIN, S_EXPLANATION,
+  S_MECHANISM, S_MATCHED_TERM, S_MATCHED_DOMAIN, S_RECORD, S_PROBLEM,
+  S_PROBLEM_CODE, S_PROBLEM_POSITION, S_SOURCE_FIELD, S_COUNT
+};
+
+static const char *const strs[S_COUNT] = {
+  "none", "neutral", "pass", "fail", "softfail", "temperror", "permerror",
+  "ip", "sender", "helo", "receiver", "default_explanation", "now",
+  "dns", "limits", "lookups", "void_lookups", "mx", "ptr", "identity",
+  "mailfrom", "missing", "name", "type", "result", "domain", "explanation",
+  "mechanism", "matched_term", "matched_domain", "record", "problem",
+  "problem_code", "problem_position", SPFKIT_SOURCE_FIELD
+};
+
+#define UV(s) lua_upvalueindex(1 + (s))
+
+/* Stack slots of the evaluation closure: the options, the arena (light
+ * userdata, or nil: then a fresh one is pushed later), then the string
+ * options (nil when absent), kept so the result reuses the same strings. */
+enum { SLOT_OPTS = 1, SLOT_ARENA, SLOT_IP, SLOT_SENDER, SLOT_HELO, SLOT_RECEIVER,
+       SLOT_DEFAULT_EXP };
+
+/* [-0, +1] opts[strs[s]], which must be a string or nil; returns it */
+static const char *opt_string(lua_State *L, int s, size_t *n) {
+  lua_pushvalue(L, UV(s));
+  lua_gettable(L, SLOT_OPTS);
+  if (lua_isnil(L, -1)) { if (n) *n = 0; return NULL; }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "spfkit.check: '%s' must be a string", strs[s]);
+  return lua_tolstring(L, -1, n);
 }
 
-/* core.check(opts) -> result table | nil, err
- * opts: ip, sender, helo, dns (a source userdata), receiver, now,
- *       default_explanation, limits = { lookups, void_lookups, mx, ptr }
- * The result has .missing = { {name=, type=}, ... } when the source is
- * deferred and answers are missing. */
-static int l_check(lua_State *L) {
-  check c;
-  size_t iplen, sl, hl;
-  const char *ipstr, *sender, *helo;
-  int r;
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 1);
-  memset(&c, 0, sizeof c);
-  ipstr = spfk_optstring(L, 1, "ip", &iplen);
-  sender = spfk_optstring(L, 1, "sender", &sl);
-  helo = spfk_optstring(L, 1, "helo", &hl);
-  c.receiver = spfk_optstring(L, 1, "receiver", NULL);
-  c.default_exp = spfk_optstring(L, 1, "default_explanation", NULL);
-  lua_getfield(L, 1, "now");
-  c.now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : -1;   /* -1: time() when %{t} needs it */
+/* limits[strs[s]] of the limits table at t, def when absent (0..1000) */
+static int opt_limit(lua_State *L, int t, int s, int def) {
+  lua_Integer v;
+  lua_pushvalue(L, UV(s));
+  lua_gettable(L, t);
+  if (lua_isnil(L, -1)) { lua_pop(L, 1); return def; }
+  if (!lua_isnumber(L, -1)) luaL_error(L, "spfkit.check: limits.%s must be a number", strs[s]);
+  v = lua_tointeger(L, -1);
   lua_pop(L, 1);
-  lua_getfield(L, 1, "dns");
+  if (v < 0 || v > 1000) luaL_error(L, "spfkit.check: limits.%s out of range", strs[s]);
+  return (int)v;
+}
+
+/* the source behind the value at idx (metatable marked SPFKIT_SOURCE_FIELD) */
+static spfk_source *to_source(lua_State *L, int idx) {
+  void *p = lua_touserdata(L, idx);
+  int is;
+  if (!p || !lua_getmetatable(L, idx)) return NULL;
+  lua_pushvalue(L, UV(S_SOURCE_FIELD));
+  lua_rawget(L, -2);
+  is = lua_toboolean(L, -1);
+  lua_pop(L, 2);
+  return is ? (spfk_source *)p : NULL;
+}
+
+/* reads now, dns and limits into c (the string options are read by l_run) */
+static void read_options(lua_State *L, check *c) {
+  lua_pushvalue(L, UV(S_NOW));
+  lua_gettable(L, SLOT_OPTS);
+  c->now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : -1;   /* -1: time() when %{t} needs it */
+  lua_pop(L, 1);
+  lua_pushvalue(L, UV(S_DNS));
+  lua_gettable(L, SLOT_OPTS);
   if (!lua_isnil(L, -1)) {
-    c.src = spfk_tosource(L, -1);
-    if (!c.src) return luaL_error(L, "spfkit.check: 'dns' is not a DNS source");
+    c->src = to_source(L, -1);
+    if (!c->src) luaL_error(L, "spfkit.check: 'dns' is not a DNS source");
   }
   lua_pop(L, 1);   /* the options table keeps it alive */
-  c.max_lookups = SPFK_LIMIT_LOOKUPS; c.max_void = SPFK_LIMIT_VOID;
-  c.max_mx = SPFK_LIMIT_MX; c.max_ptr = SPFK_LIMIT_PTR;
-  lua_getfield(L, 1, "limits");
+  c->max_lookups = SPFK_LIMIT_LOOKUPS; c->max_void = SPFK_LIMIT_VOID;
+  c->max_mx = SPFK_LIMIT_MX; c->max_ptr = SPFK_LIMIT_PTR;
+  lua_pushvalue(L, UV(S_LIMITS));
+  lua_gettable(L, SLOT_OPTS);
   if (lua_istable(L, -1)) {
     int t = lua_gettop(L);
-    c.max_lookups = spfk_optlimit(L, t, "lookups", SPFK_LIMIT_LOOKUPS);
-    c.max_void = spfk_optlimit(L, t, "void_lookups", SPFK_LIMIT_VOID);
-    c.max_mx = spfk_optlimit(L, t, "mx", SPFK_LIMIT_MX);
-    c.max_ptr = spfk_optlimit(L, t, "ptr", SPFK_LIMIT_PTR);
+    c->max_lookups = opt_limit(L, t, S_LOOKUPS, SPFK_LIMIT_LOOKUPS);
+    c->max_void = opt_limit(L, t, S_VOID_LOOKUPS, SPFK_LIMIT_VOID);
+    c->max_mx = opt_limit(L, t, S_MX, SPFK_LIMIT_MX);
+    c->max_ptr = opt_limit(L, t, S_PTR, SPFK_LIMIT_PTR);
   }
   lua_pop(L, 1);
-
-  if (!ipstr || !spfk_parse_ip(ipstr, iplen, &c.ip)) {
-    lua_pushnil(L);
-    spfk_push_error(L, "bad-ip", "ip must be an IPv4 or IPv6 address", 0);
-    return 2;
-  }
-  {
-    /* reuse the cached arena unless a re-entrant call (a __gc running
-     * spfkit.check during this one) holds it: then a fresh one */
-    arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
-    if (slot && slot->a && !slot->busy) {
-      slot->busy = 1;
-      spfk_arena_reset(slot->a);
-      c.a = slot->a;
-      lua_pushboolean(L, 0);   /* keeps the stack layout of the other branch */
-    } else {
-      c.a = spfk_arena_push(L);
-      slot = NULL;
-    }
-    r = run_check(L, &c, sender, sl, helo, hl);
-    if (slot) slot->busy = 0;
-    return r;
-  }
 }
 
 /* The identity checked: MAIL FROM, or postmaster@HELO when the sender has
  * no domain (RFC 7208 2.3/2.4). Sets c's sender, local part and sender
- * domain; returns "mailfrom" or "helo", "" when there is no identity at
- * all, NULL when out of memory. */
-static const char *set_identity(check *c, const char *sender, size_t sl,
-                                const char *helo, size_t hl) {
+ * domain; returns S_MAILFROM or S_HELO, 0 when there is no identity at
+ * all, -1 when out of memory. */
+static int set_identity(check *c, const char *sender, size_t sl,
+                        const char *helo, size_t hl) {
   const char *at = NULL, *p;
   if (sender) for (p = sender + sl; p > sender; p--) if (p[-1] == '@') { at = p - 1; break; }
   c->helo = helo; c->helo_len = hl;
   if (!sender || sl == 0 || (at && at == sender + sl - 1)) {
     char *s;
-    if (hl == 0) return "";
+    if (hl == 0) return 0;
     s = spfk_alloc(c->a, hl + 12);
-    if (!s) return NULL;
+    if (!s) return -1;
     memcpy(s, "postmaster@", 11);
     memcpy(s + 11, helo, hl);
     s[hl + 11] = '\0';
     c->sender = s; c->sender_len = hl + 11;
     c->local = "postmaster"; c->local_len = 10;
     c->sdomain = helo; c->sdomain_len = hl;
-    return "helo";
+    return S_HELO;
   }
   c->sender = sender; c->sender_len = sl;
   c->sdomain = sender; c->sdomain_len = sl;
@@ -822,7 +837,7 @@ static const char *set_identity(check *c, const char *sender, size_t sl,
     c->sdomain = at + 1; c->sdomain_len = sl - c->local_len - 1;
   }
   if (c->local_len == 0) { c->local = "postmaster"; c->local_len = 10; }
-  return "mailfrom";
+  return S_MAILFROM;
 }
 
 /* check_host() of the sender domain (none without a query when it is not
@@ -841,91 +856,202 @@ static int check_sender_domain(check *c, const char **domain) {
   return check_host(c, d, 0, &dummy);
 }
 
+/* [-0, +0] t[strs[s]] = value on top, into the fresh table below it */
+static void set_top(lua_State *L, int s) {
+  lua_pushvalue(L, UV(s));
+  lua_insert(L, -2);
+  lua_rawset(L, -3);
+}
+
+static void set_string(lua_State *L, int s, const char *v) {
+  if (!v) return;
+  lua_pushvalue(L, UV(s));
+  lua_pushstring(L, v);
+  lua_rawset(L, -3);
+}
+
+static void set_slot(lua_State *L, int s, int slot) {
+  lua_pushvalue(L, UV(s));
+  lua_pushvalue(L, slot);
+  lua_rawset(L, -3);
+}
+
+static void set_int(lua_State *L, int s, lua_Integer v) {
+  lua_pushvalue(L, UV(s));
+  lua_pushinteger(L, v);
+  lua_rawset(L, -3);
+}
+
 /* [-0, +0] result.missing = { {name=, type=}, ... } into the table on top */
 static void set_missing(lua_State *L, const check *c) {
   int i;
+  lua_pushvalue(L, UV(S_MISSING));
   lua_createtable(L, c->nmissing, 0);
   for (i = 0; i < c->nmissing; i++) {
     lua_createtable(L, 0, 2);
-    lua_pushstring(L, c->missing[i].name);
-    lua_setfield(L, -2, "name");
-    lua_pushstring(L, spfk_type_name(c->missing[i].type));
-    lua_setfield(L, -2, "type");
+    set_string(L, S_NAME, c->missing[i].name);
+    set_string(L, S_TYPE, spfk_type_name(c->missing[i].type));
     lua_rawseti(L, -2, i + 1);
   }
-  lua_setfield(L, -2, "missing");
-}
-
-static void set_string(lua_State *L, const char *key, const char *v) {
-  if (!v) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, key);
+  lua_rawset(L, -3);
 }
 
 /* [-0, +0] the verdict fields into the result table on top */
 static void set_verdict(lua_State *L, const check *c, int r, const char *domain) {
-  set_string(L, "result", result_names[r]);
-  set_string(L, "domain", domain);
-  if (r == R_FAIL) set_string(L, "explanation", c->explanation ? c->explanation : c->default_exp);
-  set_string(L, "mechanism", c->mechanism);
+  lua_pushvalue(L, UV(S_RESULT));
+  lua_pushvalue(L, UV(r));
+  lua_rawset(L, -3);
+  set_string(L, S_DOMAIN, domain);
+  if (r == R_FAIL) {
+    if (c->explanation) set_string(L, S_EXPLANATION, c->explanation);
+    else if (c->default_exp) set_slot(L, S_EXPLANATION, SLOT_DEFAULT_EXP);
+  }
+  set_string(L, S_MECHANISM, c->mechanism);
   if (c->match_term) {
-    set_string(L, "matched_term", c->match_term);
-    set_string(L, "matched_domain", c->match_domain);
+    set_string(L, S_MATCHED_TERM, c->match_term);
+    set_string(L, S_MATCHED_DOMAIN, c->match_domain);
   }
-  set_string(L, "record", c->record);
+  set_string(L, S_RECORD, c->record);
   if (c->problem && (r == R_PERMERROR || r == R_TEMPERROR || r == R_NONE)) {
-    set_string(L, "problem", c->problem);
-    set_string(L, "problem_code", c->problem_code);
-    if (c->problem_pos) { lua_pushinteger(L, (lua_Integer)c->problem_pos); lua_setfield(L, -2, "problem_position"); }
+    set_string(L, S_PROBLEM, c->problem);
+    set_string(L, S_PROBLEM_CODE, c->problem_code);
+    if (c->problem_pos) set_int(L, S_PROBLEM_POSITION, (lua_Integer)c->problem_pos);
   }
-  lua_pushinteger(L, c->lookups);
-  lua_setfield(L, -2, "lookups");
-  lua_pushinteger(L, c->void_lookups);
-  lua_setfield(L, -2, "void_lookups");
+  set_int(L, S_LOOKUPS, c->lookups);
+  set_int(L, S_VOID_LOOKUPS, c->void_lookups);
 }
 
-/* [-0, +0] the identities into the result table on top */
-static void set_identities(lua_State *L, const check *c) {
+/* dotted quad of b into out (16 bytes), without printf; returns the length */
+static size_t format_ip4(const uint8_t *b, char *out) {
+  size_t k = 0;
+  int i;
+  for (i = 0; i < 4; i++) {
+    unsigned v = b[i];
+    if (i) out[k++] = '.';
+    if (v >= 100) out[k++] = (char)('0' + v / 100);
+    if (v >= 10) out[k++] = (char)('0' + v / 10 % 10);
+    out[k++] = (char)('0' + v % 10);
+  }
+  out[k] = '\0';
+  return k;
+}
+
+/* [-0, +0] the identities into the result table on top; the caller's
+ * strings are reused when the result holds them unchanged */
+static void set_identities(lua_State *L, const check *c, const char *ipstr, size_t iplen) {
   char buf[64];
-  spfk_format_ip(&c->ip, buf, sizeof buf);
-  set_string(L, "ip", buf);
-  lua_pushlstring(L, c->sender, c->sender_len);
-  lua_setfield(L, -2, "sender");
-  if (c->helo_len) { lua_pushlstring(L, c->helo, c->helo_len); lua_setfield(L, -2, "helo"); }
-  set_string(L, "receiver", c->receiver);
+  size_t n;
+  if (c->ip.family == 4) n = format_ip4(c->ip.b, buf);
+  else { spfk_format_ip(&c->ip, buf, sizeof buf); n = strlen(buf); }
+  lua_pushvalue(L, UV(S_IP));
+  if (n == iplen && memcmp(buf, ipstr, n) == 0) lua_pushvalue(L, SLOT_IP);
+  else lua_pushlstring(L, buf, n);
+  lua_rawset(L, -3);
+  if (lua_type(L, SLOT_SENDER) == LUA_TSTRING && c->sender == lua_tostring(L, SLOT_SENDER))
+    set_slot(L, S_SENDER, SLOT_SENDER);
+  else {
+    lua_pushlstring(L, c->sender, c->sender_len);
+    set_top(L, S_SENDER);
+  }
+  if (c->helo_len) set_slot(L, S_HELO, SLOT_HELO);
+  if (c->receiver) set_slot(L, S_RECEIVER, SLOT_RECEIVER);
 }
 
-/* the rest of l_check: runs with the arena in c->a; the stack holds the
- * options (1) and an arena userdata or a placeholder (2). Pushes the
- * result and the trace blob, or nil and an error. */
-static int run_check(lua_State *L, check *cp, const char *sender, size_t sl,
-                     const char *helo, size_t hl) {
-  check c = *cp;
-  const char *identity, *domain = NULL;
+/* Evaluates with the arena in c->a; pushes the result and the trace blob,
+ * or nil and an error. Raises on OOM (l_check releases the arena). */
+static int evaluate(lua_State *L, check *c, const char *ipstr, size_t iplen) {
+  const char *sender, *helo, *domain = NULL;
+  size_t sl = 0, hl = 0;
   spfk_buf b;
-  int r;
-  identity = set_identity(&c, sender, sl, helo ? helo : "", helo ? hl : 0);
-  if (!identity) return luaL_error(L, "spfkit: out of memory");
-  if (!*identity) {
+  int identity, r;
+  sender = lua_tolstring(L, SLOT_SENDER, &sl);
+  helo = lua_tolstring(L, SLOT_HELO, &hl);
+  identity = set_identity(c, sender, sl, helo ? helo : "", helo ? hl : 0);
+  if (identity < 0) return luaL_error(L, "spfkit: out of memory");
+  if (!identity) {
     lua_pushnil(L);
     spfk_push_error(L, "bad-sender", "no sender domain and no HELO name to check", 0);
     return 2;
   }
-  r = check_sender_domain(&c, &domain);
+  r = check_sender_domain(c, &domain);
   if (r == R_OOM) return luaL_error(L, "spfkit: out of memory");
   lua_createtable(L, 0, 16);
-  set_string(L, "identity", identity);
-  if (r == R_SUSPEND) { set_missing(L, &c); return 1; }
-  set_verdict(L, &c, r, domain);
-  set_identities(L, &c);
-  spfk_buf_init(&b, c.a);
-  if (encode_trace(&c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
+  lua_pushvalue(L, UV(identity));
+  set_top(L, S_IDENTITY);
+  if (r == R_SUSPEND) { set_missing(L, c); return 1; }
+  set_verdict(L, c, r, domain);
+  set_identities(L, c, ipstr, iplen);
+  spfk_buf_init(&b, c->a);
+  if (encode_trace(c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
   lua_pushlstring(L, b.p ? b.p : "", b.len);
   return 2;   /* result, trace blob */
 }
 
+/* The evaluation closure, called by l_check in protected mode:
+ * (opts, arena light userdata or nil) -> result, blob | nil, err */
+static int l_run(lua_State *L) {
+  check c;
+  size_t iplen;
+  const char *ipstr;
+  memset(&c, 0, sizeof c);
+  c.a = lua_touserdata(L, SLOT_ARENA);
+  lua_settop(L, SLOT_ARENA);
+  ipstr = opt_string(L, S_IP, &iplen);                        /* SLOT_IP */
+  opt_string(L, S_SENDER, NULL);                              /* SLOT_SENDER */
+  opt_string(L, S_HELO, NULL);                                /* SLOT_HELO */
+  c.receiver = opt_string(L, S_RECEIVER, NULL);               /* SLOT_RECEIVER */
+  c.default_exp = opt_string(L, S_DEFAULT_EXP, NULL);         /* SLOT_DEFAULT_EXP */
+  read_options(L, &c);
+  if (!ipstr || !spfk_parse_ip(ipstr, iplen, &c.ip)) {
+    lua_pushnil(L);
+    spfk_push_error(L, "bad-ip", "ip must be an IPv4 or IPv6 address", 0);
+    return 2;
+  }
+  if (!c.a) c.a = spfk_arena_push(L);   /* the cached one is in use */
+  return evaluate(L, &c, ipstr, iplen);
+}
+
+/* the arena reused across checks (an upvalue of l_check) */
+typedef struct { spfk_arena *a; int busy; } arena_slot;
+
+static int slot__gc(lua_State *L) {
+  arena_slot *s = lua_touserdata(L, 1);
+  spfk_arena_free(s->a);
+  s->a = NULL;
+  return 0;
+}
+
+/* core.check(opts) -> result table, trace blob | nil, err
+ * opts: ip, sender, helo, dns (a source userdata), receiver, now,
+ *       default_explanation, limits = { lookups, void_lookups, mx, ptr }
+ * The result has .missing = { {name=, type=}, ... } when the source is
+ * deferred and answers are missing. The cached arena is lent to l_run
+ * unless a re-entrant call (a __gc running spfkit.check during this one)
+ * holds it; l_run runs in protected mode so that an error, raised or out
+ * of memory, never leaves the arena marked busy. */
+static int l_check(lua_State *L) {
+  arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
+  int status, lent = 0;
+  luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_pushvalue(L, 1);
+  if (slot->a && !slot->busy) {
+    slot->busy = lent = 1;
+    spfk_arena_reset(slot->a);
+    lua_pushlightuserdata(L, slot->a);
+  } else {
+    lua_pushnil(L);
+  }
+  status = lua_pcall(L, 2, LUA_MULTRET, 0);
+  if (lent) slot->busy = 0;
+  if (status != 0) return lua_error(L);
+  return lua_gettop(L) - 1;
+}
+
 void spfkit_open_check(lua_State *L) {
   arena_slot *slot = lua_newuserdata(L, sizeof *slot);
+  int i;
   slot->a = NULL;
   slot->busy = 0;
   lua_createtable(L, 0, 1);
@@ -933,7 +1059,10 @@ void spfkit_open_check(lua_State *L) {
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
   slot->a = spfk_arena_new();
-  lua_pushcclosure(L, l_check, 1);
+  luaL_checkstack(L, S_COUNT + 2, "spfkit: opening check");
+  for (i = 0; i < S_COUNT; i++) lua_pushstring(L, strs[i]);
+  lua_pushcclosure(L, l_run, S_COUNT);
+  lua_pushcclosure(L, l_check, 2);
   lua_setfield(L, -2, "check");
   lua_pushcfunction(L, l_trace_decode);
   lua_setfield(L, -2, "trace_decode");
