@@ -1021,19 +1021,16 @@ static int slot__gc(lua_State *L) {
   return 0;
 }
 
-/* core.check(opts) -> result table, trace blob | nil, err
- * opts: ip, sender, helo, dns (a source userdata), receiver, now,
- *       default_explanation, limits = { lookups, void_lookups, mx, ptr }
- * The result has .missing = { {name=, type=}, ... } when the source is
- * deferred and answers are missing. The cached arena is lent to l_run
- * unless a re-entrant call (a __gc running spfkit.check during this one)
- * holds it; l_run runs in protected mode so that an error, raised or out
- * of memory, never leaves the arena marked busy. */
-static int l_check(lua_State *L) {
+/* [-0, +(0|1|2)] lends the cached arena to l_run (upvalue 2) and runs it
+ * in protected mode over the options at 1, so that an error, raised or out
+ * of memory, never leaves the arena marked busy; a re-entrant call (a __gc
+ * running spfkit.check during this one) gets a fresh arena instead.
+ * Returns what l_run returns. Upvalue 1 is the arena slot. */
+static int lend_and_run(lua_State *L) {
   arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
-  int status, lent = 0;
-  luaL_checktype(L, 1, LUA_TTABLE);
+  int status, lent = 0, base;
   lua_settop(L, 1);
+  base = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_pushvalue(L, 1);
   if (slot->a && !slot->busy) {
@@ -1046,7 +1043,190 @@ static int l_check(lua_State *L) {
   status = lua_pcall(L, 2, LUA_MULTRET, 0);
   if (lent) slot->busy = 0;
   if (status != 0) return lua_error(L);
-  return lua_gettop(L) - 1;
+  return lua_gettop(L) - base;
+}
+
+/* core.check(opts) -> result table, trace blob | nil, err
+ * opts: ip, sender, helo, dns (a source userdata), receiver, now,
+ *       default_explanation, limits = { lookups, void_lookups, mx, ptr }
+ * The result has .missing = { {name=, type=}, ... } when the source is
+ * deferred and answers are missing. */
+static int l_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  return lend_and_run(L);
+}
+
+/* ---- the facade's option checks, in C ------------------------------------ */
+
+/* Upvalue 3 of the facade closure: option name -> Lua type code + 16 *
+ * F_* (the options checked further); upvalue 4: the limit names (a set);
+ * upvalue 5: SPFKIT_SOURCE_FIELD. While checking, the options checked
+ * further sit in stack slots 1 + F_*. Each check below pushes a message
+ * and returns 1 when the options are wrong. */
+#define FUV_TYPES lua_upvalueindex(3)
+#define FUV_LIMITS lua_upvalueindex(4)
+#define FUV_SOURCE lua_upvalueindex(5)
+enum { F_LIMITS = 1, F_ENGINE, F_DNS, F_QUERY, F_QUERY_MANY, F_IP, F_COUNT };
+static const char *const further[F_COUNT] = {
+  NULL, "limits", "engine", "dns", "query", "query_many", "ip"
+};
+#define FSLOT(f) (1 + (f))
+
+/* [-0, +1] "spfkit.check: <what> '<tostring(value at idx)>'" */
+static void push_named(lua_State *L, const char *what, int idx) {
+  idx = spfk_absindex(L, idx);
+  lua_getglobal(L, "tostring");
+  lua_pushvalue(L, idx);
+  lua_call(L, 1, 1);
+  lua_pushfstring(L, "spfkit.check: %s '%s'", what, lua_tostring(L, -1));
+}
+
+/* every option known, with the declared type (light userdata counts as
+ * userdata, as Lua's type() says); the options checked further are copied
+ * to their slots */
+static int bad_option_types(lua_State *L) {
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    int want, got = lua_type(L, -1);
+    lua_pushvalue(L, -2);
+    lua_rawget(L, FUV_TYPES);
+    want = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : -1;
+    lua_pop(L, 1);
+    if (want < 0) { push_named(L, "unknown option", -2); return 1; }
+    if (got == LUA_TLIGHTUSERDATA) got = LUA_TUSERDATA;
+    if (got != want % 16) {
+      lua_pushfstring(L, "spfkit.check: option '%s' must be a %s, got %s",
+                      lua_tostring(L, -2), lua_typename(L, want % 16), luaL_typename(L, -1));
+      return 1;
+    }
+    if (want >= 16) lua_replace(L, FSLOT(want / 16));
+    else lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* limits = { name = integer 0..1000 } with known names */
+static int bad_limits(lua_State *L, int t) {
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    lua_Number v;
+    lua_pushvalue(L, -2);
+    lua_rawget(L, FUV_LIMITS);
+    if (!lua_toboolean(L, -1)) { push_named(L, "unknown limit", -3); return 1; }
+    lua_pop(L, 1);
+    v = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || !(v >= 0 && v <= 1000) || v != (lua_Number)(int)v) {
+      lua_pushfstring(L, "spfkit.check: limits.%s must be an integer in 0..1000",
+                      lua_tostring(L, -2));
+      return 1;
+    }
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/* 1 when the value at idx is a userdata whose metatable marks a source */
+static int is_source(lua_State *L, int idx) {
+  int is = 0;
+  if (lua_type(L, idx) == LUA_TUSERDATA && lua_getmetatable(L, idx)) {
+    lua_pushvalue(L, FUV_SOURCE);
+    lua_rawget(L, -2);
+    is = lua_toboolean(L, -1);
+    lua_pop(L, 2);
+  }
+  return is;
+}
+
+/* what engine.check checks beyond the types: limits, engine, dns, query */
+static int bad_option_values(lua_State *L) {
+  if (lua_istable(L, FSLOT(F_LIMITS)) && bad_limits(L, FSLOT(F_LIMITS))) return 1;
+  if (lua_type(L, FSLOT(F_ENGINE)) == LUA_TSTRING) {
+    const char *e = lua_tostring(L, FSLOT(F_ENGINE));
+    if (strcmp(e, "spfkit") != 0 && strcmp(e, "libspf2") != 0) {
+      lua_pushfstring(L, "spfkit.check: unknown engine '%s'", e);
+      return 1;
+    }
+  }
+  if (!lua_isnil(L, FSLOT(F_DNS))) {
+    if (!lua_isnil(L, FSLOT(F_QUERY))) {
+      lua_pushliteral(L, "spfkit.check: give either dns or query, not both");
+      return 1;
+    }
+    if (!is_source(L, FSLOT(F_DNS))) {
+      lua_pushliteral(L, "spfkit.check: dns must be a zone, resolver or cache");
+      return 1;
+    }
+  }
+  if (lua_isnil(L, FSLOT(F_QUERY)) && !lua_isnil(L, FSLOT(F_QUERY_MANY))) {
+    lua_pushliteral(L, "spfkit.check: query_many needs query (used for single questions)");
+    return 1;
+  }
+  return 0;
+}
+
+/* The facade's fast path (made by core.facade_check(types, limit_names)):
+ * f(opts) -> false, message (wrong options: the facade raises it)
+ *          | true (valid, but not for the engine over `dns`: the facade
+ *            takes its own path: query, libspf2, no ip, no dns)
+ *          | what core.check returns. */
+static int l_facade_check(lua_State *L) {
+  int fast;
+  if (!lua_istable(L, 1)) {
+    lua_pushboolean(L, 0);
+    lua_pushfstring(L, "spfkit.check: expected a table of options, got %s", luaL_typename(L, 1));
+    return 2;
+  }
+  lua_settop(L, FSLOT(F_COUNT - 1));
+  if (bad_option_types(L) || bad_option_values(L)) {
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+  }
+  fast = !lua_isnil(L, FSLOT(F_DNS)) && !lua_isnil(L, FSLOT(F_IP)) &&
+         !(lua_type(L, FSLOT(F_ENGINE)) == LUA_TSTRING &&
+           strcmp(lua_tostring(L, FSLOT(F_ENGINE)), "libspf2") == 0);
+  if (!fast) { lua_pushboolean(L, 1); return 1; }
+  return lend_and_run(L);
+}
+
+/* the type code of a type name, as Lua's type() gives it; -1 unknown */
+static int type_code(lua_State *L, const char *name) {
+  int t;
+  if (name) for (t = LUA_TNIL; t <= LUA_TTHREAD; t++)
+    if (t != LUA_TLIGHTUSERDATA && strcmp(lua_typename(L, t), name) == 0) return t;
+  return -1;
+}
+
+/* core.facade_check(types, limit_names) -> f: types = { option = "string"
+ * | "number" | "table" | "function" | "userdata" | "boolean" }, limit_names
+ * = { name = true }; both are copied. */
+static int l_make_facade_check(lua_State *L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_checktype(L, 2, LUA_TTABLE);
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, lua_upvalueindex(2));
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, 1)) {
+    int f, t = type_code(L, lua_tostring(L, -1));
+    if (t < 0 || lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "facade_check: bad type");
+    for (f = 1; f < F_COUNT; f++) if (strcmp(further[f], lua_tostring(L, -2)) == 0) t += 16 * f;
+    lua_pop(L, 1);
+    lua_pushvalue(L, -1);
+    lua_pushinteger(L, t);
+    lua_rawset(L, -4);
+  }
+  lua_newtable(L);
+  lua_pushnil(L);
+  while (lua_next(L, 2)) {
+    lua_pushvalue(L, -2);
+    lua_insert(L, -2);
+    lua_rawset(L, -4);
+  }
+  lua_pushliteral(L, SPFKIT_SOURCE_FIELD);
+  lua_pushcclosure(L, l_facade_check, 5);
+  return 1;
 }
 
 void spfkit_open_check(lua_State *L) {
@@ -1062,8 +1242,12 @@ void spfkit_open_check(lua_State *L) {
   luaL_checkstack(L, S_COUNT + 2, "spfkit: opening check");
   for (i = 0; i < S_COUNT; i++) lua_pushstring(L, strs[i]);
   lua_pushcclosure(L, l_run, S_COUNT);
+  lua_pushvalue(L, -2);
+  lua_pushvalue(L, -2);
   lua_pushcclosure(L, l_check, 2);
-  lua_setfield(L, -2, "check");
+  lua_setfield(L, -4, "check");
+  lua_pushcclosure(L, l_make_facade_check, 2);
+  lua_setfield(L, -2, "facade_check");
   lua_pushcfunction(L, l_trace_decode);
   lua_setfield(L, -2, "trace_decode");
 }

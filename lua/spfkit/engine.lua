@@ -8,7 +8,6 @@ local core = require "spfkit.core"
 local headers = require "spfkit.headers"
 local deferred = require "spfkit.deferred"
 local errors = require "spfkit.errors"
-local check_options = require("spfkit.options").check
 
 local M = {}
 
@@ -120,8 +119,35 @@ local function in_nginx()
 end
 M.in_nginx = in_nginx
 
--- DNS sources already seen, so the check is done once per object.
-local known_sources = setmetatable({}, { __mode = "k" })
+-- The option checks (types, unknown options, limits, engine, dns, query)
+-- run in C, and so does the common case, the engine over a `dns` source:
+-- returns false, message for wrong options; true for the other paths.
+local facade_check = core.facade_check(CHECK_OPTIONS, LIMIT_NAMES)
+
+-- The paths other than the engine over `dns`: no ip, inside nginx,
+-- libspf2, deferred (`query`). The options are already checked.
+local function check_other(opts)
+  local engine = opts.engine
+  if not opts.ip then
+    return nil, errors.new("bad-ip", "ip is required")
+  end
+  if not opts.dns and not opts.query and engine ~= "libspf2" and in_nginx() then
+    -- inside nginx: cosockets (spfkit.openresty), never a blocking resolver
+    return M.check(require("spfkit.openresty").default_dns():check_options(opts))
+  end
+  local r, blob
+  if engine == "libspf2" then
+    r, blob = require("spfkit.compat").check(opts)
+    if not r then return nil, blob end
+    return finish(r, nil, opts)
+  elseif opts.query then
+    r, blob = check_deferred(opts)
+  else
+    r, blob = core.check(opts)
+  end
+  if not r then return nil, blob end
+  return finish(r, blob, opts)
+end
 
 --- Evaluate check_host() (RFC 7208) for a client IP and sender (the
 -- facade's `spfkit.check`; errors point at the caller).
@@ -136,49 +162,9 @@ local known_sources = setmetatable({}, { __mode = "k" })
 --   (`trace` and the two headers are built on first access), or `nil, err`
 --   for a bad IP or sender
 function M.check(opts)
-  check_options("spfkit.check", opts, CHECK_OPTIONS)
-  local limits, dns = opts.limits, opts.dns
-  if limits then
-    for k, v in pairs(limits) do
-      if not LIMIT_NAMES[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 2) end
-      if type(v) ~= "number" or v < 0 or v > 1000 or v % 1 ~= 0 then
-        error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 2)
-      end
-    end
-  end
-  local engine = opts.engine
-  if engine and engine ~= "spfkit" and engine ~= "libspf2" then
-    error("spfkit.check: unknown engine '" .. engine .. "'", 2)
-  end
-  if dns then
-    if opts.query then error("spfkit.check: give either dns or query, not both", 2) end
-    if not known_sources[dns] then
-      if not core.is_source(dns) then
-        error("spfkit.check: dns must be a zone, resolver or cache", 2)
-      end
-      known_sources[dns] = true
-    end
-  end
-  if opts.query_many and not opts.query then
-    error("spfkit.check: query_many needs query (used for single questions)", 2)
-  end
-  if not opts.ip then
-    return nil, errors.new("bad-ip", "ip is required")
-  end
-  if not dns and not opts.query and engine ~= "libspf2" and in_nginx() then
-    -- inside nginx: cosockets (spfkit.openresty), never a blocking resolver
-    return M.check(require("spfkit.openresty").default_dns():check_options(opts))
-  end
-  local r, blob
-  if engine == "libspf2" then
-    r, blob = require("spfkit.compat").check(opts)
-    if not r then return nil, blob end
-    return finish(r, nil, opts)
-  elseif opts.query then
-    r, blob = check_deferred(opts)
-  else
-    r, blob = core.check(opts)
-  end
+  local r, blob = facade_check(opts)
+  if r == false then error(blob, 2) end
+  if r == true then return check_other(opts) end
   if not r then return nil, blob end
   return finish(r, blob, opts)
 end
