@@ -741,10 +741,13 @@ static const char *const strs[S_COUNT] = {
 #define UV(s) lua_upvalueindex(1 + (s))
 
 /* Stack slots of the evaluation closure: the options, the arena (light
- * userdata, or nil: then a fresh one is pushed later), then the string
- * options (nil when absent), kept so the result reuses the same strings. */
+ * userdata, or nil: then a fresh one is pushed later), then the options
+ * (nil when absent), kept so the result reuses the caller's strings. The
+ * facade's checks (below) collect the options into the same slots, plus
+ * three it checks but the engine does not read. */
 enum { SLOT_OPTS = 1, SLOT_ARENA, SLOT_IP, SLOT_SENDER, SLOT_HELO, SLOT_RECEIVER,
-       SLOT_DEFAULT_EXP };
+       SLOT_DEFAULT_EXP, SLOT_NOW, SLOT_DNS, SLOT_LIMITS, SLOT_ENGINE, SLOT_QUERY,
+       SLOT_QUERY_MANY };
 
 /* [-0, +1] opts[strs[s]], which must be a string or nil; returns it */
 static const char *opt_string(lua_State *L, int s, size_t *n) {
@@ -781,31 +784,27 @@ static spfk_source *to_source(lua_State *L, int idx) {
   return is ? (spfk_source *)p : NULL;
 }
 
-/* reads now, dns and limits into c (the string options are read by l_run) */
+/* [-0, +1] opts[strs[s]] into the next slot */
+static void opt_get(lua_State *L, int s) {
+  lua_pushvalue(L, UV(s));
+  lua_gettable(L, SLOT_OPTS);
+}
+
+/* reads now, dns and limits from their slots into c */
 static void read_options(lua_State *L, check *c) {
-  lua_pushvalue(L, UV(S_NOW));
-  lua_gettable(L, SLOT_OPTS);
-  c->now = lua_isnumber(L, -1) ? (long long)lua_tonumber(L, -1) : -1;   /* -1: time() when %{t} needs it */
-  lua_pop(L, 1);
-  lua_pushvalue(L, UV(S_DNS));
-  lua_gettable(L, SLOT_OPTS);
-  if (!lua_isnil(L, -1)) {
-    c->src = to_source(L, -1);
+  c->now = lua_isnumber(L, SLOT_NOW) ? (long long)lua_tonumber(L, SLOT_NOW) : -1;   /* -1: time() when %{t} needs it */
+  if (!lua_isnil(L, SLOT_DNS)) {
+    c->src = to_source(L, SLOT_DNS);
     if (!c->src) luaL_error(L, "spfkit.check: 'dns' is not a DNS source");
   }
-  lua_pop(L, 1);   /* the options table keeps it alive */
   c->max_lookups = SPFK_LIMIT_LOOKUPS; c->max_void = SPFK_LIMIT_VOID;
   c->max_mx = SPFK_LIMIT_MX; c->max_ptr = SPFK_LIMIT_PTR;
-  lua_pushvalue(L, UV(S_LIMITS));
-  lua_gettable(L, SLOT_OPTS);
-  if (lua_istable(L, -1)) {
-    int t = lua_gettop(L);
-    c->max_lookups = opt_limit(L, t, S_LOOKUPS, SPFK_LIMIT_LOOKUPS);
-    c->max_void = opt_limit(L, t, S_VOID_LOOKUPS, SPFK_LIMIT_VOID);
-    c->max_mx = opt_limit(L, t, S_MX, SPFK_LIMIT_MX);
-    c->max_ptr = opt_limit(L, t, S_PTR, SPFK_LIMIT_PTR);
+  if (lua_istable(L, SLOT_LIMITS)) {
+    c->max_lookups = opt_limit(L, SLOT_LIMITS, S_LOOKUPS, SPFK_LIMIT_LOOKUPS);
+    c->max_void = opt_limit(L, SLOT_LIMITS, S_VOID_LOOKUPS, SPFK_LIMIT_VOID);
+    c->max_mx = opt_limit(L, SLOT_LIMITS, S_MX, SPFK_LIMIT_MX);
+    c->max_ptr = opt_limit(L, SLOT_LIMITS, S_PTR, SPFK_LIMIT_PTR);
   }
-  lua_pop(L, 1);
 }
 
 /* The identity checked: MAIL FROM, or postmaster@HELO when the sender has
@@ -987,20 +986,29 @@ static int evaluate(lua_State *L, check *c, const char *ipstr, size_t iplen) {
   return 2;   /* result, trace blob */
 }
 
-/* The evaluation closure, called by l_check in protected mode:
- * (opts, arena light userdata or nil) -> result, blob | nil, err */
+/* The evaluation closure, called in protected mode by core.check with
+ * (opts, arena light userdata or nil), or by the facade with the options
+ * already collected into their slots and checked -> result, blob | nil, err */
 static int l_run(lua_State *L) {
   check c;
-  size_t iplen;
+  size_t iplen = 0;
   const char *ipstr;
   memset(&c, 0, sizeof c);
   c.a = lua_touserdata(L, SLOT_ARENA);
-  lua_settop(L, SLOT_ARENA);
-  ipstr = opt_string(L, S_IP, &iplen);                        /* SLOT_IP */
-  opt_string(L, S_SENDER, NULL);                              /* SLOT_SENDER */
-  opt_string(L, S_HELO, NULL);                                /* SLOT_HELO */
-  c.receiver = opt_string(L, S_RECEIVER, NULL);               /* SLOT_RECEIVER */
-  c.default_exp = opt_string(L, S_DEFAULT_EXP, NULL);         /* SLOT_DEFAULT_EXP */
+  if (lua_gettop(L) == SLOT_ARENA) {   /* core.check: read them */
+    opt_string(L, S_IP, NULL);                                /* SLOT_IP */
+    opt_string(L, S_SENDER, NULL);                            /* SLOT_SENDER */
+    opt_string(L, S_HELO, NULL);                              /* SLOT_HELO */
+    opt_string(L, S_RECEIVER, NULL);                          /* SLOT_RECEIVER */
+    opt_string(L, S_DEFAULT_EXP, NULL);                       /* SLOT_DEFAULT_EXP */
+    opt_get(L, S_NOW);                                        /* SLOT_NOW */
+    opt_get(L, S_DNS);                                        /* SLOT_DNS */
+    opt_get(L, S_LIMITS);                                     /* SLOT_LIMITS */
+  }
+  lua_settop(L, SLOT_LIMITS);
+  ipstr = lua_tolstring(L, SLOT_IP, &iplen);
+  c.receiver = lua_tostring(L, SLOT_RECEIVER);
+  c.default_exp = lua_tostring(L, SLOT_DEFAULT_EXP);
   read_options(L, &c);
   if (!ipstr || !spfk_parse_ip(ipstr, iplen, &c.ip)) {
     lua_pushnil(L);
@@ -1022,17 +1030,17 @@ static int slot__gc(lua_State *L) {
 }
 
 /* [-0, +(0|1|2)] lends the cached arena to l_run (upvalue 2) and runs it
- * in protected mode over the options at 1, so that an error, raised or out
+ * in protected mode over the options at 1 (and, when `collected`, the
+ * options in slots SLOT_IP..SLOT_LIMITS), so that an error, raised or out
  * of memory, never leaves the arena marked busy; a re-entrant call (a __gc
  * running spfkit.check during this one) gets a fresh arena instead.
  * Returns what l_run returns. Upvalue 1 is the arena slot. */
-static int lend_and_run(lua_State *L) {
+static int lend_and_run(lua_State *L, int collected) {
   arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
-  int status, lent = 0, base;
-  lua_settop(L, 1);
-  base = lua_gettop(L);
+  int status, lent = 0, i, base = collected ? SLOT_LIMITS : SLOT_OPTS;
+  lua_settop(L, base);
   lua_pushvalue(L, lua_upvalueindex(2));
-  lua_pushvalue(L, 1);
+  lua_pushvalue(L, SLOT_OPTS);
   if (slot->a && !slot->busy) {
     slot->busy = lent = 1;
     spfk_arena_reset(slot->a);
@@ -1040,7 +1048,8 @@ static int lend_and_run(lua_State *L) {
   } else {
     lua_pushnil(L);
   }
-  status = lua_pcall(L, 2, LUA_MULTRET, 0);
+  for (i = SLOT_IP; i <= base; i++) lua_pushvalue(L, i);
+  status = lua_pcall(L, collected ? SLOT_LIMITS : 2, LUA_MULTRET, 0);
   if (lent) slot->busy = 0;
   if (status != 0) return lua_error(L);
   return lua_gettop(L) - base;
@@ -1053,24 +1062,28 @@ static int lend_and_run(lua_State *L) {
  * deferred and answers are missing. */
 static int l_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
-  return lend_and_run(L);
+  return lend_and_run(L, 0);
 }
 
 /* ---- the facade's option checks, in C ------------------------------------ */
 
-/* Upvalue 3 of the facade closure: option name -> Lua type code + 16 *
- * F_* (the options checked further); upvalue 4: the limit names (a set);
- * upvalue 5: SPFKIT_SOURCE_FIELD. While checking, the options checked
- * further sit in stack slots 1 + F_*. Each check below pushes a message
- * and returns 1 when the options are wrong. */
+/* One pass over the options (lua_next, as pairs() in engine.lua) checks
+ * their names and types and collects each into its stack slot (upvalue 3:
+ * option name -> Lua type code + 16 * slot, 0 for the options the engine
+ * ignores); then the values are checked (upvalue 4: the limit names, a
+ * set; upvalue 5: SPFKIT_SOURCE_FIELD). Each check pushes a message and
+ * returns 1 when the options are wrong. */
 #define FUV_TYPES lua_upvalueindex(3)
 #define FUV_LIMITS lua_upvalueindex(4)
 #define FUV_SOURCE lua_upvalueindex(5)
-enum { F_LIMITS = 1, F_ENGINE, F_DNS, F_QUERY, F_QUERY_MANY, F_IP, F_COUNT };
-static const char *const further[F_COUNT] = {
-  NULL, "limits", "engine", "dns", "query", "query_many", "ip"
+
+static const struct { const char *name; int slot; } collected_options[] = {
+  { "ip", SLOT_IP }, { "sender", SLOT_SENDER }, { "helo", SLOT_HELO },
+  { "receiver", SLOT_RECEIVER }, { "default_explanation", SLOT_DEFAULT_EXP },
+  { "now", SLOT_NOW }, { "dns", SLOT_DNS }, { "limits", SLOT_LIMITS },
+  { "engine", SLOT_ENGINE }, { "query", SLOT_QUERY }, { "query_many", SLOT_QUERY_MANY },
+  { NULL, 0 }
 };
-#define FSLOT(f) (1 + (f))
 
 /* [-0, +1] "spfkit.check: <what> '<tostring(value at idx)>'" */
 static void push_named(lua_State *L, const char *what, int idx) {
@@ -1082,11 +1095,10 @@ static void push_named(lua_State *L, const char *what, int idx) {
 }
 
 /* every option known, with the declared type (light userdata counts as
- * userdata, as Lua's type() says); the options checked further are copied
- * to their slots */
+ * userdata, as Lua's type() says) */
 static int bad_option_types(lua_State *L) {
   lua_pushnil(L);
-  while (lua_next(L, 1)) {
+  while (lua_next(L, SLOT_OPTS)) {
     int want, got = lua_type(L, -1);
     lua_pushvalue(L, -2);
     lua_rawget(L, FUV_TYPES);
@@ -1099,7 +1111,7 @@ static int bad_option_types(lua_State *L) {
                       lua_tostring(L, -2), lua_typename(L, want % 16), luaL_typename(L, -1));
       return 1;
     }
-    if (want >= 16) lua_replace(L, FSLOT(want / 16));
+    if (want >= 16) lua_replace(L, want / 16);
     else lua_pop(L, 1);
   }
   return 0;
@@ -1139,54 +1151,63 @@ static int is_source(lua_State *L, int idx) {
 
 /* what engine.check checks beyond the types: limits, engine, dns, query */
 static int bad_option_values(lua_State *L) {
-  if (lua_istable(L, FSLOT(F_LIMITS)) && bad_limits(L, FSLOT(F_LIMITS))) return 1;
-  if (lua_type(L, FSLOT(F_ENGINE)) == LUA_TSTRING) {
-    const char *e = lua_tostring(L, FSLOT(F_ENGINE));
+  if (lua_istable(L, SLOT_LIMITS) && bad_limits(L, SLOT_LIMITS)) return 1;
+  if (lua_type(L, SLOT_ENGINE) == LUA_TSTRING) {
+    const char *e = lua_tostring(L, SLOT_ENGINE);
     if (strcmp(e, "spfkit") != 0 && strcmp(e, "libspf2") != 0) {
       lua_pushfstring(L, "spfkit.check: unknown engine '%s'", e);
       return 1;
     }
   }
-  if (!lua_isnil(L, FSLOT(F_DNS))) {
-    if (!lua_isnil(L, FSLOT(F_QUERY))) {
+  if (!lua_isnil(L, SLOT_DNS)) {
+    if (!lua_isnil(L, SLOT_QUERY)) {
       lua_pushliteral(L, "spfkit.check: give either dns or query, not both");
       return 1;
     }
-    if (!is_source(L, FSLOT(F_DNS))) {
+    if (!is_source(L, SLOT_DNS)) {
       lua_pushliteral(L, "spfkit.check: dns must be a zone, resolver or cache");
       return 1;
     }
   }
-  if (lua_isnil(L, FSLOT(F_QUERY)) && !lua_isnil(L, FSLOT(F_QUERY_MANY))) {
+  if (lua_isnil(L, SLOT_QUERY) && !lua_isnil(L, SLOT_QUERY_MANY)) {
     lua_pushliteral(L, "spfkit.check: query_many needs query (used for single questions)");
     return 1;
   }
   return 0;
 }
 
-/* The facade's fast path (made by core.facade_check(types, limit_names)):
- * f(opts) -> false, message (wrong options: the facade raises it)
- *          | true (valid, but not for the engine over `dns`: the facade
- *            takes its own path: query, libspf2, no ip, no dns)
- *          | what core.check returns. */
+/* The facade's checks and fast path (made by core.facade_check(types,
+ * limit_names)): f(opts) ->
+ *   false, message   wrong options: the facade raises the message
+ *   true             checked, but not for the engine over `dns` (no ip,
+ *                    query, libspf2, no dns): the facade's own path
+ *   true, true       not checked: opts has a metatable (its __index and
+ *                    __pairs are the facade's business, in Lua)
+ *   what core.check returns, otherwise. */
 static int l_facade_check(lua_State *L) {
-  int fast;
-  if (!lua_istable(L, 1)) {
+  if (!lua_istable(L, SLOT_OPTS)) {
     lua_pushboolean(L, 0);
     lua_pushfstring(L, "spfkit.check: expected a table of options, got %s", luaL_typename(L, 1));
     return 2;
   }
-  lua_settop(L, FSLOT(F_COUNT - 1));
+  if (lua_getmetatable(L, SLOT_OPTS)) {
+    lua_pushboolean(L, 1);
+    lua_pushboolean(L, 1);
+    return 2;
+  }
+  lua_settop(L, SLOT_QUERY_MANY);
   if (bad_option_types(L) || bad_option_values(L)) {
     lua_pushboolean(L, 0);
     lua_insert(L, -2);
     return 2;
   }
-  fast = !lua_isnil(L, FSLOT(F_DNS)) && !lua_isnil(L, FSLOT(F_IP)) &&
-         !(lua_type(L, FSLOT(F_ENGINE)) == LUA_TSTRING &&
-           strcmp(lua_tostring(L, FSLOT(F_ENGINE)), "libspf2") == 0);
-  if (!fast) { lua_pushboolean(L, 1); return 1; }
-  return lend_and_run(L);
+  if (lua_isnil(L, SLOT_DNS) || lua_isnil(L, SLOT_IP) ||
+      (lua_type(L, SLOT_ENGINE) == LUA_TSTRING &&
+       strcmp(lua_tostring(L, SLOT_ENGINE), "libspf2") == 0)) {
+    lua_pushboolean(L, 1);
+    return 1;
+  }
+  return lend_and_run(L, 1);
 }
 
 /* the type code of a type name, as Lua's type() gives it; -1 unknown */
@@ -1209,9 +1230,11 @@ static int l_make_facade_check(lua_State *L) {
   lua_newtable(L);
   lua_pushnil(L);
   while (lua_next(L, 1)) {
-    int f, t = type_code(L, lua_tostring(L, -1));
+    int i, t = type_code(L, lua_tostring(L, -1));
     if (t < 0 || lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "facade_check: bad type");
-    for (f = 1; f < F_COUNT; f++) if (strcmp(further[f], lua_tostring(L, -2)) == 0) t += 16 * f;
+    for (i = 0; collected_options[i].name; i++)
+      if (strcmp(collected_options[i].name, lua_tostring(L, -2)) == 0)
+        t += 16 * collected_options[i].slot;
     lua_pop(L, 1);
     lua_pushvalue(L, -1);
     lua_pushinteger(L, t);

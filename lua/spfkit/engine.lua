@@ -8,6 +8,7 @@ local core = require "spfkit.core"
 local headers = require "spfkit.headers"
 local deferred = require "spfkit.deferred"
 local errors = require "spfkit.errors"
+local check_options = require("spfkit.options").check
 
 local M = {}
 
@@ -121,8 +122,36 @@ M.in_nginx = in_nginx
 
 -- The option checks (types, unknown options, limits, engine, dns, query)
 -- run in C, and so does the common case, the engine over a `dns` source:
--- returns false, message for wrong options; true for the other paths.
+-- returns false, message for wrong options; true for the other paths;
+-- true, true for an options table with a metatable (checked below).
 local facade_check = core.facade_check(CHECK_OPTIONS, LIMIT_NAMES)
+
+-- The checks beyond names and types in Lua, for options tables with a
+-- metatable (indexing honours it); errors point at the caller of M.check.
+local function check_in_lua(opts)
+  local limits, dns = opts.limits, opts.dns
+  if limits then
+    for k, v in pairs(limits) do
+      if not LIMIT_NAMES[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 3) end
+      if type(v) ~= "number" or v < 0 or v > 1000 or v % 1 ~= 0 then
+        error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 3)
+      end
+    end
+  end
+  local engine = opts.engine
+  if engine and engine ~= "spfkit" and engine ~= "libspf2" then
+    error("spfkit.check: unknown engine '" .. engine .. "'", 3)
+  end
+  if dns then
+    if opts.query then error("spfkit.check: give either dns or query, not both", 3) end
+    if not core.is_source(dns) then
+      error("spfkit.check: dns must be a zone, resolver or cache", 3)
+    end
+  end
+  if opts.query_many and not opts.query then
+    error("spfkit.check: query_many needs query (used for single questions)", 3)
+  end
+end
 
 -- The paths other than the engine over `dns`: no ip, inside nginx,
 -- libspf2, deferred (`query`). The options are already checked.
@@ -164,7 +193,13 @@ end
 function M.check(opts)
   local r, blob = facade_check(opts)
   if r == false then error(blob, 2) end
-  if r == true then return check_other(opts) end
+  if r == true then
+    if blob then   -- a metatable: pairs and indexing honour it
+      check_options("spfkit.check", opts, CHECK_OPTIONS)
+      check_in_lua(opts)
+    end
+    return check_other(opts)
+  end
   if not r then return nil, blob end
   return finish(r, blob, opts)
 end
