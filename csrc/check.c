@@ -747,7 +747,7 @@ static const char *const strs[S_COUNT] = {
  * three it checks but the engine does not read. */
 enum { SLOT_OPTS = 1, SLOT_ARENA, SLOT_IP, SLOT_SENDER, SLOT_HELO, SLOT_RECEIVER,
        SLOT_DEFAULT_EXP, SLOT_NOW, SLOT_DNS, SLOT_LIMITS, SLOT_ENGINE, SLOT_QUERY,
-       SLOT_QUERY_MANY };
+       SLOT_QUERY_MANY, SLOT_AUTHSERV_ID };
 
 /* [-0, +1] opts[strs[s]], which must be a string or nil; returns it */
 static const char *opt_string(lua_State *L, int s, size_t *n) {
@@ -1037,8 +1037,7 @@ static int slot__gc(lua_State *L) {
  * Returns what l_run returns. Upvalue 1 is the arena slot. */
 static int lend_and_run(lua_State *L, int collected) {
   arena_slot *slot = lua_touserdata(L, lua_upvalueindex(1));
-  int status, lent = 0, i, base = collected ? SLOT_LIMITS : SLOT_OPTS;
-  lua_settop(L, base);
+  int status, lent = 0, i, base = lua_gettop(L);
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_pushvalue(L, SLOT_OPTS);
   if (slot->a && !slot->busy) {
@@ -1048,7 +1047,7 @@ static int lend_and_run(lua_State *L, int collected) {
   } else {
     lua_pushnil(L);
   }
-  for (i = SLOT_IP; i <= base; i++) lua_pushvalue(L, i);
+  if (collected) for (i = SLOT_IP; i <= SLOT_LIMITS; i++) lua_pushvalue(L, i);
   status = lua_pcall(L, collected ? SLOT_LIMITS : 2, LUA_MULTRET, 0);
   if (lent) slot->busy = 0;
   if (status != 0) return lua_error(L);
@@ -1062,6 +1061,7 @@ static int lend_and_run(lua_State *L, int collected) {
  * deferred and answers are missing. */
 static int l_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
+  lua_settop(L, 1);
   return lend_and_run(L, 0);
 }
 
@@ -1072,17 +1072,20 @@ static int l_check(lua_State *L) {
  * option name -> Lua type code + 16 * slot, 0 for the options the engine
  * ignores); then the values are checked (upvalue 4: the limit names, a
  * set; upvalue 5: SPFKIT_SOURCE_FIELD). Each check pushes a message and
- * returns 1 when the options are wrong. */
+ * returns 1 when the options are wrong. Upvalues 6 and 7: the metatable
+ * of results and the weak table result -> trace blob (engine.lua). */
 #define FUV_TYPES lua_upvalueindex(3)
 #define FUV_LIMITS lua_upvalueindex(4)
 #define FUV_SOURCE lua_upvalueindex(5)
+#define FUV_RESULT_MT lua_upvalueindex(6)
+#define FUV_BLOBS lua_upvalueindex(7)
 
 static const struct { const char *name; int slot; } collected_options[] = {
   { "ip", SLOT_IP }, { "sender", SLOT_SENDER }, { "helo", SLOT_HELO },
   { "receiver", SLOT_RECEIVER }, { "default_explanation", SLOT_DEFAULT_EXP },
   { "now", SLOT_NOW }, { "dns", SLOT_DNS }, { "limits", SLOT_LIMITS },
   { "engine", SLOT_ENGINE }, { "query", SLOT_QUERY }, { "query_many", SLOT_QUERY_MANY },
-  { NULL, 0 }
+  { "authserv_id", SLOT_AUTHSERV_ID }, { NULL, 0 }
 };
 
 /* [-0, +1] "spfkit.check: <what> '<tostring(value at idx)>'" */
@@ -1176,14 +1179,36 @@ static int bad_option_values(lua_State *L) {
   return 0;
 }
 
+/* [-(0|1|2), +1] the results of the engine (n values on top) as the
+ * facade returns them: the result with authserv_id, the trace blob kept
+ * aside and the result metatable (engine.lua's finish), or nil, err */
+static int finish(lua_State *L, int n) {
+  int r = lua_gettop(L) - n + 1;
+  if (n < 1 || !lua_istable(L, r)) return n;
+  if (!lua_isnil(L, SLOT_AUTHSERV_ID)) {
+    lua_pushliteral(L, "authserv_id");
+    lua_pushvalue(L, SLOT_AUTHSERV_ID);
+    lua_rawset(L, r);
+  }
+  if (n >= 2) {
+    lua_pushvalue(L, r);
+    lua_pushvalue(L, r + 1);
+    lua_rawset(L, FUV_BLOBS);
+  }
+  lua_pushvalue(L, FUV_RESULT_MT);
+  lua_setmetatable(L, r);
+  lua_settop(L, r);
+  return 1;
+}
+
 /* The facade's checks and fast path (made by core.facade_check(types,
- * limit_names)): f(opts) ->
+ * limit_names, result_mt, blobs)): f(opts) ->
  *   false, message   wrong options: the facade raises the message
  *   true             checked, but not for the engine over `dns` (no ip,
  *                    query, libspf2, no dns): the facade's own path
  *   true, true       not checked: opts has a metatable (its __index and
  *                    __pairs are the facade's business, in Lua)
- *   what core.check returns, otherwise. */
+ *   result | nil, err  what the facade returns, otherwise. */
 static int l_facade_check(lua_State *L) {
   if (!lua_istable(L, SLOT_OPTS)) {
     lua_pushboolean(L, 0);
@@ -1195,7 +1220,7 @@ static int l_facade_check(lua_State *L) {
     lua_pushboolean(L, 1);
     return 2;
   }
-  lua_settop(L, SLOT_QUERY_MANY);
+  lua_settop(L, SLOT_AUTHSERV_ID);
   if (bad_option_types(L) || bad_option_values(L)) {
     lua_pushboolean(L, 0);
     lua_insert(L, -2);
@@ -1207,7 +1232,7 @@ static int l_facade_check(lua_State *L) {
     lua_pushboolean(L, 1);
     return 1;
   }
-  return lend_and_run(L, 1);
+  return finish(L, lend_and_run(L, 1));
 }
 
 /* the type code of a type name, as Lua's type() gives it; -1 unknown */
@@ -1218,13 +1243,16 @@ static int type_code(lua_State *L, const char *name) {
   return -1;
 }
 
-/* core.facade_check(types, limit_names) -> f: types = { option = "string"
- * | "number" | "table" | "function" | "userdata" | "boolean" }, limit_names
- * = { name = true }; both are copied. */
+/* core.facade_check(types, limit_names, result_mt, blobs) -> f: types =
+ * { option = "string" | "number" | "table" | "function" | "userdata" |
+ * "boolean" }, limit_names = { name = true } (both copied), result_mt the
+ * metatable of results, blobs a weak-keyed table result -> trace blob. */
 static int l_make_facade_check(lua_State *L) {
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
-  lua_settop(L, 2);
+  luaL_checktype(L, 3, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TTABLE);
+  lua_settop(L, 4);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, lua_upvalueindex(2));
   lua_newtable(L);
@@ -1248,7 +1276,9 @@ static int l_make_facade_check(lua_State *L) {
     lua_rawset(L, -4);
   }
   lua_pushliteral(L, SPFKIT_SOURCE_FIELD);
-  lua_pushcclosure(L, l_facade_check, 5);
+  lua_pushvalue(L, 3);
+  lua_pushvalue(L, 4);
+  lua_pushcclosure(L, l_facade_check, 7);
   return 1;
 }
 

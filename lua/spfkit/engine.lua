@@ -121,10 +121,11 @@ end
 M.in_nginx = in_nginx
 
 -- The option checks (types, unknown options, limits, engine, dns, query)
--- run in C, and so does the common case, the engine over a `dns` source:
--- returns false, message for wrong options; true for the other paths;
--- true, true for an options table with a metatable (checked below).
-local facade_check = core.facade_check(CHECK_OPTIONS, LIMIT_NAMES)
+-- run in C, and so does the common case, the engine over a `dns` source,
+-- finished as `finish` does: returns false, message for wrong options;
+-- true for the other paths; true, true for an options table with a
+-- metatable (checked below).
+local facade_check = core.facade_check(CHECK_OPTIONS, LIMIT_NAMES, RESULT_MT, blobs)
 
 -- The checks beyond names and types in Lua, for options tables with a
 -- metatable (indexing honours it); errors point at the caller of M.check.
@@ -200,8 +201,7 @@ function M.check(opts)
     end
     return check_other(opts)
   end
-  if not r then return nil, blob end
-  return finish(r, blob, opts)
+  return r, blob
 end
 
 
