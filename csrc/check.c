@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/time.h>
@@ -29,8 +30,11 @@ typedef struct memo {
 
 typedef struct qkey { const char *name; int type; } qkey;
 
+typedef struct pcache pcache;
+
 typedef struct check {
   spfk_arena *a;
+  pcache *pc;                /* parsed records by text, or NULL */
   spfk_source *src;
   spfk_ip ip;
   const char *sender; size_t sender_len;
@@ -479,6 +483,93 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
   return R_PASS;
 }
 
+/* ---- parsed records, cached by text ------------------------------------ */
+
+/* A record's parse depends on its text alone, so parsed records are kept
+ * across checks by text, whatever source gave them (no invalidation). The
+ * cache belongs to the closure's cached arena and is only used by the
+ * check that holds it; when it holds PCACHE_MAX records or PCACHE_BYTES
+ * bytes of text it is emptied. Records that do not parse are not kept. */
+#define PCACHE_BUCKETS 256
+#define PCACHE_MAX 512
+#define PCACHE_BYTES 65536
+
+typedef struct pentry {
+  struct pentry *next;
+  size_t len;
+  const char *text;
+  spfk_record rec;
+} pentry;
+
+struct pcache {
+  spfk_arena *a;
+  pentry *bucket[PCACHE_BUCKETS];
+  int n;
+  size_t bytes;
+};
+
+/* O(1) hash: the length and up to 16 bytes sampled across the text (the
+ * texts are compared in full on a hit) */
+static unsigned pcache_hash(const char *t, size_t len) {
+  unsigned h = (unsigned)len * 2654435761u;
+  size_t step = (len >> 4) + 1, i;
+  for (i = 0; i < len; i += step) h = (h ^ (unsigned char)t[i]) * 16777619u;
+  if (len) h = (h ^ (unsigned char)t[len - 1]) * 16777619u;
+  return h % PCACHE_BUCKETS;
+}
+
+static void pcache_clear(pcache *pc) {
+  spfk_arena_reset(pc->a);
+  memset(pc->bucket, 0, sizeof pc->bucket);
+  pc->n = 0;
+  pc->bytes = 0;
+}
+
+static pcache *pcache_new(void) {
+  pcache *pc = calloc(1, sizeof *pc);
+  if (pc && !(pc->a = spfk_arena_new())) { free(pc); pc = NULL; }
+  return pc;
+}
+
+static void pcache_free(pcache *pc) {
+  if (!pc) return;
+  spfk_arena_free(pc->a);
+  free(pc);
+}
+
+/* the arena reused across checks and its parse cache (an upvalue of the
+ * check closures; lent to one check at a time) */
+typedef struct { spfk_arena *a; pcache *pc; int busy; } arena_slot;
+
+/* spfk_parse through the cache: the same results and error */
+static int parse_record(check *c, const char *text, size_t len, spfk_record *rec,
+                        spfk_error *err) {
+  pcache *pc = c->pc;
+  pentry *e;
+  unsigned h;
+  int r;
+  if (!pc || len > PCACHE_BYTES / 4) return spfk_parse(c->a, text, len, rec, err);
+  h = pcache_hash(text, len);
+  for (e = pc->bucket[h]; e; e = e->next)
+    if (e->len == len && memcmp(e->text, text, len) == 0) { *rec = e->rec; return 0; }
+  if (pc->n >= PCACHE_MAX || pc->bytes + len > PCACHE_BYTES) pcache_clear(pc);
+  e = spfk_alloc(pc->a, sizeof *e);
+  if (e && (e->text = spfk_memdup(pc->a, text, len))) {
+    pc->bytes += len;
+    r = spfk_parse(pc->a, e->text, len, &e->rec, err);
+    if (r == 0) {
+      e->len = len;
+      e->next = pc->bucket[h];
+      pc->bucket[h] = e;
+      pc->n++;
+      *rec = e->rec;
+      return 0;
+    }
+    if (r == -1) return spfk_parse(c->a, text, len, rec, err);   /* positions into text */
+  }
+  return spfk_parse(c->a, text, len, rec, err);
+}
+
 /* check_host(domain) at include depth `depth` */
 static int check_host(check *c, const char *domain, int depth, int *unused) {
   const char *text;
@@ -493,7 +584,7 @@ static int check_host(check *c, const char *domain, int depth, int *unused) {
     r = get_record(c, domain, depth > 0 || c->record != NULL, &text, &len);
     if (r != R_PASS) return r;
     if (depth == 0 && !c->record) c->record = text;
-    r = spfk_parse(c->a, text, len, &rec, &err);
+    r = parse_record(c, text, len, &rec, &err);
     if (r == -2) return R_OOM;
     if (r < 0) {
       r = problem(c, R_PERMERROR, err.code, "%s (record of %s)", err.message, domain);
@@ -987,14 +1078,15 @@ static int evaluate(lua_State *L, check *c, const char *ipstr, size_t iplen) {
 }
 
 /* The evaluation closure, called in protected mode by core.check with
- * (opts, arena light userdata or nil), or by the facade with the options
+ * (opts, arena slot light userdata or nil), or by the facade with the options
  * already collected into their slots and checked -> result, blob | nil, err */
 static int l_run(lua_State *L) {
   check c;
   size_t iplen = 0;
   const char *ipstr;
+  arena_slot *slot = lua_touserdata(L, SLOT_ARENA);
   memset(&c, 0, sizeof c);
-  c.a = lua_touserdata(L, SLOT_ARENA);
+  if (slot) { c.a = slot->a; c.pc = slot->pc; }
   if (lua_gettop(L) == SLOT_ARENA) {   /* core.check: read them */
     opt_string(L, S_IP, NULL);                                /* SLOT_IP */
     opt_string(L, S_SENDER, NULL);                            /* SLOT_SENDER */
@@ -1019,13 +1111,13 @@ static int l_run(lua_State *L) {
   return evaluate(L, &c, ipstr, iplen);
 }
 
-/* the arena reused across checks (an upvalue of l_check) */
-typedef struct { spfk_arena *a; int busy; } arena_slot;
-
+/* the cached arena slot: freed with the closures */
 static int slot__gc(lua_State *L) {
   arena_slot *s = lua_touserdata(L, 1);
   spfk_arena_free(s->a);
+  pcache_free(s->pc);
   s->a = NULL;
+  s->pc = NULL;
   return 0;
 }
 
@@ -1043,7 +1135,7 @@ static int lend_and_run(lua_State *L, int collected) {
   if (slot->a && !slot->busy) {
     slot->busy = lent = 1;
     spfk_arena_reset(slot->a);
-    lua_pushlightuserdata(L, slot->a);
+    lua_pushlightuserdata(L, slot);
   } else {
     lua_pushnil(L);
   }
@@ -1068,9 +1160,8 @@ static int l_check(lua_State *L) {
 /* ---- the facade's option checks, in C ------------------------------------ */
 
 /* One pass over the options (lua_next, as pairs() in engine.lua) checks
- * their names and types and collects each into its stack slot (upvalue 3:
- * option name -> Lua type code + 16 * slot, 0 for the options the engine
- * ignores); then the values are checked (upvalue 4: the limit names, a
+ * their names and types and collects each into its stack slot (upvalue 8,
+ * below); then the values are checked (upvalue 4: the limit names, a
  * set; upvalue 5: SPFKIT_SOURCE_FIELD). Each check pushes a message and
  * returns 1 when the options are wrong. Upvalues 6 and 7: the metatable
  * of results and the weak table result -> trace blob (engine.lua). */
@@ -1079,6 +1170,17 @@ static int l_check(lua_State *L) {
 #define FUV_SOURCE lua_upvalueindex(5)
 #define FUV_RESULT_MT lua_upvalueindex(6)
 #define FUV_BLOBS lua_upvalueindex(7)
+#define FUV_KNOWN lua_upvalueindex(8)
+
+/* Upvalue 8: the option names as the pointers of their interned strings
+ * (kept alive by upvalue 3), compared by pointer: a short string is one
+ * object per content in Lua 5.4 and LuaJIT, and option names are short. */
+#define MAX_OPTIONS 32
+typedef struct {
+  int n;
+  const char *name[MAX_OPTIONS];
+  int type[MAX_OPTIONS], slot[MAX_OPTIONS];
+} known_options;
 
 static const struct { const char *name; int slot; } collected_options[] = {
   { "ip", SLOT_IP }, { "sender", SLOT_SENDER }, { "helo", SLOT_HELO },
@@ -1100,21 +1202,22 @@ static void push_named(lua_State *L, const char *what, int idx) {
 /* every option known, with the declared type (light userdata counts as
  * userdata, as Lua's type() says) */
 static int bad_option_types(lua_State *L) {
+  const known_options *k = lua_touserdata(L, FUV_KNOWN);
   lua_pushnil(L);
   while (lua_next(L, SLOT_OPTS)) {
-    int want, got = lua_type(L, -1);
-    lua_pushvalue(L, -2);
-    lua_rawget(L, FUV_TYPES);
-    want = lua_isnumber(L, -1) ? (int)lua_tointeger(L, -1) : -1;
-    lua_pop(L, 1);
-    if (want < 0) { push_named(L, "unknown option", -2); return 1; }
+    int i = k->n, got = lua_type(L, -1);
+    if (lua_type(L, -2) == LUA_TSTRING) {
+      const char *name = lua_tostring(L, -2);
+      for (i = 0; i < k->n && k->name[i] != name; i++) {}
+    }
+    if (i == k->n) { push_named(L, "unknown option", -2); return 1; }
     if (got == LUA_TLIGHTUSERDATA) got = LUA_TUSERDATA;
-    if (got != want % 16) {
+    if (got != k->type[i]) {
       lua_pushfstring(L, "spfkit.check: option '%s' must be a %s, got %s",
-                      lua_tostring(L, -2), lua_typename(L, want % 16), luaL_typename(L, -1));
+                      lua_tostring(L, -2), lua_typename(L, k->type[i]), luaL_typename(L, -1));
       return 1;
     }
-    if (want >= 16) lua_replace(L, want / 16);
+    if (k->slot[i]) lua_replace(L, k->slot[i]);
     else lua_pop(L, 1);
   }
   return 0;
@@ -1248,6 +1351,7 @@ static int type_code(lua_State *L, const char *name) {
  * "boolean" }, limit_names = { name = true } (both copied), result_mt the
  * metatable of results, blobs a weak-keyed table result -> trace blob. */
 static int l_make_facade_check(lua_State *L) {
+  known_options *k;
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
@@ -1255,43 +1359,50 @@ static int l_make_facade_check(lua_State *L) {
   lua_settop(L, 4);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, lua_upvalueindex(2));
-  lua_newtable(L);
+  lua_newtable(L);                               /* 7: types (anchors the names) */
+  k = lua_newuserdata(L, sizeof *k);             /* 8 */
+  memset(k, 0, sizeof *k);
   lua_pushnil(L);
   while (lua_next(L, 1)) {
     int i, t = type_code(L, lua_tostring(L, -1));
-    if (t < 0 || lua_type(L, -2) != LUA_TSTRING) return luaL_error(L, "facade_check: bad type");
+    if (t < 0 || lua_type(L, -2) != LUA_TSTRING || k->n == MAX_OPTIONS)
+      return luaL_error(L, "facade_check: bad option type");
+    k->type[k->n] = t;
     for (i = 0; collected_options[i].name; i++)
       if (strcmp(collected_options[i].name, lua_tostring(L, -2)) == 0)
-        t += 16 * collected_options[i].slot;
+        k->slot[k->n] = collected_options[i].slot;
     lua_pop(L, 1);
     lua_pushvalue(L, -1);
-    lua_pushinteger(L, t);
-    lua_rawset(L, -4);
+    k->name[k->n++] = lua_tostring(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, 7);
   }
-  lua_newtable(L);
+  lua_newtable(L);                               /* 9: limit names */
   lua_pushnil(L);
   while (lua_next(L, 2)) {
     lua_pushvalue(L, -2);
     lua_insert(L, -2);
-    lua_rawset(L, -4);
+    lua_rawset(L, 9);
   }
   lua_pushliteral(L, SPFKIT_SOURCE_FIELD);
   lua_pushvalue(L, 3);
   lua_pushvalue(L, 4);
-  lua_pushcclosure(L, l_facade_check, 7);
+  lua_pushvalue(L, 8);
+  lua_remove(L, 8);
+  lua_pushcclosure(L, l_facade_check, 8);
   return 1;
 }
 
 void spfkit_open_check(lua_State *L) {
   arena_slot *slot = lua_newuserdata(L, sizeof *slot);
   int i;
-  slot->a = NULL;
-  slot->busy = 0;
+  memset(slot, 0, sizeof *slot);
   lua_createtable(L, 0, 1);
   lua_pushcfunction(L, slot__gc);
   lua_setfield(L, -2, "__gc");
   lua_setmetatable(L, -2);
   slot->a = spfk_arena_new();
+  slot->pc = pcache_new();
   luaL_checkstack(L, S_COUNT + 2, "spfkit: opening check");
   for (i = 0; i < S_COUNT; i++) lua_pushstring(L, strs[i]);
   lua_pushcclosure(L, l_run, S_COUNT);
