@@ -661,53 +661,72 @@ static int domain_ok(const char *d, size_t n) {
  *   then count records of the asked type:
  *     A: 4 bytes | AAAA: 16 | MX: u16 pref, u16 len, host
  *     TXT/SPF: u16 nstrings, { u32 len, bytes } | other: u16 len, host */
-static void put16(spfk_buf *b, unsigned v) { uint16_t x = (uint16_t)v; spfk_buf_add(b, &x, 2); }
-static void put32(spfk_buf *b, size_t v) { uint32_t x = (uint32_t)v; spfk_buf_add(b, &x, 4); }
+/* The blob is written in two passes over the memo by the same code: one
+ * that counts (w->p NULL), one that writes into a buffer of that size. */
+typedef struct { char *p; size_t n; } wr;
 
-static void put_host(spfk_buf *b, const char *h) {
+static void put(wr *w, const void *src, size_t n) {
+  if (w->p && n) memcpy(w->p + w->n, src, n);
+  w->n += n;
+}
+static void put8(wr *w, uint8_t v) { put(w, &v, 1); }
+static void put16(wr *w, unsigned v) { uint16_t x = (uint16_t)v; put(w, &x, 2); }
+static void put32(wr *w, size_t v) { uint32_t x = (uint32_t)v; put(w, &x, 4); }
+
+static void put_host(wr *w, const char *h) {
   size_t n = strlen(h);
   if (n > 65535) n = 65535;
-  put16(b, (unsigned)n);
-  spfk_buf_add(b, h, n);
+  put16(w, (unsigned)n);
+  put(w, h, n);
 }
 
-static int encode_trace(const check *c, spfk_buf *b) {
-  int i, j, k;
-  for (i = 0; i < c->nmemo; i++) {
-    const memo *m = &c->memo[i];
-    int8_t rc = (int8_t)m->ans.rcode;
-    uint8_t t = (uint8_t)m->type, cached = (uint8_t)(m->ans.cached != 0);
-    int count = 0;
-    put_host(b, m->name);
-    spfk_buf_add(b, &t, 1);
-    spfk_buf_add(b, &rc, 1);
-    spfk_buf_add(b, &cached, 1);
-    spfk_buf_add(b, &m->ans.ms, sizeof(double));
-    for (j = 0; j < m->ans.n; j++) if (m->ans.rr[j].type == m->type) count++;
-    if (count > 65535) count = 65535;
-    put16(b, (unsigned)count);
-    for (j = 0, k = 0; j < m->ans.n && k < count; j++) {
-      const spfk_rr *rr = &m->ans.rr[j];
-      if (rr->type != m->type) continue;
-      k++;
-      switch (rr->type) {
-      case SPFK_T_A: spfk_buf_add(b, rr->u.addr, 4); break;
-      case SPFK_T_AAAA: spfk_buf_add(b, rr->u.addr, 16); break;
-      case SPFK_T_MX: put16(b, rr->u.mx.pref); put_host(b, rr->u.mx.host); break;
-      case SPFK_T_TXT: case SPFK_T_SPF: {
-        int s, ns = rr->u.txt.n > 65535 ? 65535 : rr->u.txt.n;
-        put16(b, (unsigned)ns);
-        for (s = 0; s < ns; s++) {
-          put32(b, rr->u.txt.len[s]);
-          spfk_buf_add(b, rr->u.txt.s[s], rr->u.txt.len[s]);
-        }
-        break;
-      }
-      default: put_host(b, rr->u.host ? rr->u.host : ""); break;
-      }
+static void put_rr(wr *w, const spfk_rr *rr) {
+  switch (rr->type) {
+  case SPFK_T_A: put(w, rr->u.addr, 4); break;
+  case SPFK_T_AAAA: put(w, rr->u.addr, 16); break;
+  case SPFK_T_MX: put16(w, rr->u.mx.pref); put_host(w, rr->u.mx.host); break;
+  case SPFK_T_TXT: case SPFK_T_SPF: {
+    int s, ns = rr->u.txt.n > 65535 ? 65535 : rr->u.txt.n;
+    put16(w, (unsigned)ns);
+    for (s = 0; s < ns; s++) {
+      put32(w, rr->u.txt.len[s]);
+      put(w, rr->u.txt.s[s], rr->u.txt.len[s]);
     }
+    break;
   }
-  return b->oom ? -1 : 0;
+  default: put_host(w, rr->u.host ? rr->u.host : ""); break;
+  }
+}
+
+static void put_memo(wr *w, const memo *m) {
+  int j, k, count = 0;
+  put_host(w, m->name);
+  put8(w, (uint8_t)m->type);
+  put8(w, (uint8_t)(int8_t)m->ans.rcode);
+  put8(w, (uint8_t)(m->ans.cached != 0));
+  put(w, &m->ans.ms, sizeof(double));
+  for (j = 0; j < m->ans.n; j++) if (m->ans.rr[j].type == m->type) count++;
+  if (count > 65535) count = 65535;
+  put16(w, (unsigned)count);
+  for (j = 0, k = 0; j < m->ans.n && k < count; j++) {
+    if (m->ans.rr[j].type != m->type) continue;
+    k++;
+    put_rr(w, &m->ans.rr[j]);
+  }
+}
+
+/* [-0, +1] pushes the trace blob of the check; 0, or -1 out of memory */
+static int push_trace(lua_State *L, const check *c) {
+  wr w = { NULL, 0 };
+  int i;
+  for (i = 0; i < c->nmemo; i++) put_memo(&w, &c->memo[i]);
+  if (w.n == 0) { lua_pushliteral(L, ""); return 0; }
+  w.p = spfk_alloc(c->a, w.n);
+  if (!w.p) return -1;
+  w.n = 0;
+  for (i = 0; i < c->nmemo; i++) put_memo(&w, &c->memo[i]);
+  lua_pushlstring(L, w.p, w.n);
+  return 0;
 }
 
 /* reader over a blob; every read is bounds-checked */
@@ -1052,7 +1071,6 @@ static void set_identities(lua_State *L, const check *c, const char *ipstr, size
 static int evaluate(lua_State *L, check *c, const char *ipstr, size_t iplen) {
   const char *sender, *helo, *domain = NULL;
   size_t sl = 0, hl = 0;
-  spfk_buf b;
   int identity, r;
   sender = lua_tolstring(L, SLOT_SENDER, &sl);
   helo = lua_tolstring(L, SLOT_HELO, &hl);
@@ -1071,9 +1089,7 @@ static int evaluate(lua_State *L, check *c, const char *ipstr, size_t iplen) {
   if (r == R_SUSPEND) { set_missing(L, c); return 1; }
   set_verdict(L, c, r, domain);
   set_identities(L, c, ipstr, iplen);
-  spfk_buf_init(&b, c->a);
-  if (encode_trace(c, &b) < 0) return luaL_error(L, "spfkit: out of memory");
-  lua_pushlstring(L, b.p ? b.p : "", b.len);
+  if (push_trace(L, c) < 0) return luaL_error(L, "spfkit: out of memory");
   return 2;   /* result, trace blob */
 }
 
