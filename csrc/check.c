@@ -991,6 +991,20 @@ static void set_int(lua_State *L, int s, lua_Integer v) {
   lua_rawset(L, -3);
 }
 
+/* [-0, +0] t[strs[s]] = the value at idx (t, idx absolute) */
+static void field_at(lua_State *L, int t, int s, int idx) {
+  lua_pushvalue(L, UV(s));
+  lua_pushvalue(L, idx);
+  lua_rawset(L, t);
+}
+
+static void set_string_at(lua_State *L, int t, int s, const char *v) {
+  if (!v) return;
+  lua_pushvalue(L, UV(s));
+  lua_pushstring(L, v);
+  lua_rawset(L, t);
+}
+
 /* [-0, +0] result.missing = { {name=, type=}, ... } into the table on top */
 static void set_missing(lua_State *L, const check *c) {
   int i;
@@ -1007,19 +1021,28 @@ static void set_missing(lua_State *L, const check *c) {
 
 /* [-0, +0] the verdict fields into the result table on top */
 static void set_verdict(lua_State *L, const check *c, int r, const char *domain) {
+  int t = lua_gettop(L), dom = t + 1, mech = 0;
   lua_pushvalue(L, UV(S_RESULT));
   lua_pushvalue(L, UV(r));
-  lua_rawset(L, -3);
-  set_string(L, S_DOMAIN, domain);
+  lua_rawset(L, t);
+  lua_pushstring(L, domain);                       /* dom: reused below */
+  field_at(L, t, S_DOMAIN, dom);
   if (r == R_FAIL) {
-    if (c->explanation) set_string(L, S_EXPLANATION, c->explanation);
-    else if (c->default_exp) set_slot(L, S_EXPLANATION, SLOT_DEFAULT_EXP);
+    if (c->explanation) set_string_at(L, t, S_EXPLANATION, c->explanation);
+    else if (c->default_exp) field_at(L, t, S_EXPLANATION, SLOT_DEFAULT_EXP);
   }
-  set_string(L, S_MECHANISM, c->mechanism);
+  if (c->mechanism) {
+    lua_pushstring(L, c->mechanism);
+    mech = lua_gettop(L);
+    field_at(L, t, S_MECHANISM, mech);
+  }
   if (c->match_term) {
-    set_string(L, S_MATCHED_TERM, c->match_term);
-    set_string(L, S_MATCHED_DOMAIN, c->match_domain);
+    if (mech && strcmp(c->match_term, c->mechanism) == 0) field_at(L, t, S_MATCHED_TERM, mech);
+    else set_string_at(L, t, S_MATCHED_TERM, c->match_term);
+    if (c->match_domain && strcmp(c->match_domain, domain) == 0) field_at(L, t, S_MATCHED_DOMAIN, dom);
+    else set_string_at(L, t, S_MATCHED_DOMAIN, c->match_domain);
   }
+  lua_settop(L, t);
   set_string(L, S_RECORD, c->record);
   if (c->problem && (r == R_PERMERROR || r == R_TEMPERROR || r == R_NONE)) {
     set_string(L, S_PROBLEM, c->problem);
