@@ -112,6 +112,28 @@ static int name_ok(const char *s) {
   return lab > 0 || n > 0;
 }
 
+/* The lower-cased copy of qname[0..n) in one pass that also checks what
+ * name_ok checks (NUL bytes end the name there, as strlen would); NULL out
+ * of memory, badname_mark when the name cannot be asked. */
+static char badname_mark[1];
+
+static char *lower_name(spfk_arena *a, const char *q, size_t n) {
+  char *s = spfk_alloc(a, n + 1);
+  size_t i, lab = 0;
+  if (!s) return NULL;
+  for (i = 0; i < n && q[i]; i++) {
+    unsigned char ch = (unsigned char)q[i];
+    if (ch == '.') {
+      if (lab == 0) return badname_mark;
+      lab = 0;
+    } else if (++lab > 63) return badname_mark;
+    s[i] = (char)(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  }
+  s[i] = '\0';
+  if (i == 0 || i > 253) return badname_mark;
+  return s;
+}
+
 /* Looks name/type up. Returns R_PASS with *ans set, R_SUSPEND when the
  * source does not have it yet, R_OOM. A name that cannot be asked gives an
  * empty NXDOMAIN-like answer without a query. */
@@ -122,9 +144,9 @@ static int lookup(check *c, const char *qname, int type, const spfk_answer **ans
   int i, r;
   memo *m;
   if (n && qname[n - 1] == '.') n--;
-  name = spfk_lower_dup(c->a, qname, n);
+  name = lower_name(c->a, qname, n);
   if (!name) return R_OOM;
-  if (!name_ok(name)) { *ans = &badname; return R_PASS; }
+  if (name == badname_mark) { *ans = &badname; return R_PASS; }
   for (i = 0; i < c->nmemo; i++)
     if (c->memo[i].type == type && strcmp(c->memo[i].name, name) == 0) {
       *ans = &c->memo[i].ans;
