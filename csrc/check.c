@@ -511,7 +511,8 @@ static int explain(check *c, const spfk_record *rec, const char *domain) {
  * across checks by text, whatever source gave them (no invalidation). The
  * cache belongs to the closure's cached arena and is only used by the
  * check that holds it; when it holds PCACHE_MAX records or PCACHE_BYTES
- * bytes of text it is emptied. Records that do not parse are not kept. */
+ * bytes of text it is emptied. A record that does not parse is kept with
+ * its error (code, message, position: nothing points into the text). */
 #define PCACHE_BUCKETS 256
 #define PCACHE_MAX 512
 #define PCACHE_BYTES 65536
@@ -520,7 +521,9 @@ typedef struct pentry {
   struct pentry *next;
   size_t len;
   const char *text;
+  int r;                 /* spfk_parse's 0 (rec) or -1 (err) */
   spfk_record rec;
+  spfk_error err;
 } pentry;
 
 struct pcache {
@@ -573,21 +576,26 @@ static int parse_record(check *c, const char *text, size_t len, spfk_record *rec
   if (!pc || len > PCACHE_BYTES / 4) return spfk_parse(c->a, text, len, rec, err);
   h = pcache_hash(text, len);
   for (e = pc->bucket[h]; e; e = e->next)
-    if (e->len == len && memcmp(e->text, text, len) == 0) { *rec = e->rec; return 0; }
+    if (e->len == len && memcmp(e->text, text, len) == 0) {
+      if (e->r < 0) { *err = e->err; return -1; }
+      *rec = e->rec;
+      return 0;
+    }
   if (pc->n >= PCACHE_MAX || pc->bytes + len > PCACHE_BYTES) pcache_clear(pc);
   e = spfk_alloc(pc->a, sizeof *e);
   if (e && (e->text = spfk_memdup(pc->a, text, len))) {
     pc->bytes += len;
-    r = spfk_parse(pc->a, e->text, len, &e->rec, err);
-    if (r == 0) {
+    r = spfk_parse(pc->a, e->text, len, &e->rec, &e->err);
+    if (r == 0 || r == -1) {
+      e->r = r;
       e->len = len;
       e->next = pc->bucket[h];
       pc->bucket[h] = e;
       pc->n++;
+      if (r < 0) { *err = e->err; return -1; }
       *rec = e->rec;
       return 0;
     }
-    if (r == -1) return spfk_parse(c->a, text, len, rec, err);   /* positions into text */
   }
   return spfk_parse(c->a, text, len, rec, err);
 }
