@@ -995,6 +995,13 @@ static int check_sender_domain(check *c, const char **domain) {
   return check_host(c, d, 0, &dummy);
 }
 
+/* [-0, +1] a C string from the arena: with its length, so that Lua 5.4's
+ * lua_pushstring cache (keyed by address, which the reused arena makes
+ * meaningless) is not consulted */
+static void push_text(lua_State *L, const char *v) {
+  lua_pushlstring(L, v, strlen(v));
+}
+
 /* [-0, +0] t[strs[s]] = value on top, into the fresh table below it */
 static void set_top(lua_State *L, int s) {
   lua_pushvalue(L, UV(s));
@@ -1005,7 +1012,7 @@ static void set_top(lua_State *L, int s) {
 static void set_string(lua_State *L, int s, const char *v) {
   if (!v) return;
   lua_pushvalue(L, UV(s));
-  lua_pushstring(L, v);
+  push_text(L, v);
   lua_rawset(L, -3);
 }
 
@@ -1031,7 +1038,7 @@ static void field_at(lua_State *L, int t, int s, int idx) {
 static void set_string_at(lua_State *L, int t, int s, const char *v) {
   if (!v) return;
   lua_pushvalue(L, UV(s));
-  lua_pushstring(L, v);
+  push_text(L, v);
   lua_rawset(L, t);
 }
 
@@ -1055,14 +1062,14 @@ static void set_verdict(lua_State *L, const check *c, int r, const char *domain)
   lua_pushvalue(L, UV(S_RESULT));
   lua_pushvalue(L, UV(r));
   lua_rawset(L, t);
-  lua_pushstring(L, domain);                       /* dom: reused below */
+  push_text(L, domain);                       /* dom: reused below */
   field_at(L, t, S_DOMAIN, dom);
   if (r == R_FAIL) {
     if (c->explanation) set_string_at(L, t, S_EXPLANATION, c->explanation);
     else if (c->default_exp) field_at(L, t, S_EXPLANATION, SLOT_DEFAULT_EXP);
   }
   if (c->mechanism) {
-    lua_pushstring(L, c->mechanism);
+    push_text(L, c->mechanism);
     mech = lua_gettop(L);
     field_at(L, t, S_MECHANISM, mech);
   }
