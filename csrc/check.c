@@ -1240,13 +1240,15 @@ static int l_check(lua_State *L) {
  * below); then the values are checked (upvalue 4: the limit names, a
  * set; upvalue 5: SPFKIT_SOURCE_FIELD). Each check pushes a message and
  * returns 1 when the options are wrong. Upvalues 6 and 7: the metatable
- * of results and the weak table result -> trace blob (engine.lua). */
+ * of results without a trace blob and the __index of results (engine.lua);
+ * upvalue 9: the string "__index". */
 #define FUV_TYPES lua_upvalueindex(3)
 #define FUV_LIMITS lua_upvalueindex(4)
 #define FUV_SOURCE lua_upvalueindex(5)
 #define FUV_RESULT_MT lua_upvalueindex(6)
-#define FUV_BLOBS lua_upvalueindex(7)
+#define FUV_RESULT_INDEX lua_upvalueindex(7)
 #define FUV_KNOWN lua_upvalueindex(8)
+#define FUV_INDEX_KEY lua_upvalueindex(9)
 
 /* Upvalue 8: the option names as the pointers of their interned strings
  * (kept alive by upvalue 3), compared by pointer: a short string is one
@@ -1359,8 +1361,8 @@ static int bad_option_values(lua_State *L) {
 }
 
 /* [-(0|1|2), +1] the results of the engine (n values on top) as the
- * facade returns them: the result with authserv_id, the trace blob kept
- * aside and the result metatable (engine.lua's finish), or nil, err */
+ * facade returns them (engine.lua's finish): the result with authserv_id
+ * and its metatable { __index = result_index, blob }, or nil, err */
 static int finish(lua_State *L, int n) {
   int r = lua_gettop(L) - n + 1;
   if (n < 1 || !lua_istable(L, r)) return n;
@@ -1370,11 +1372,15 @@ static int finish(lua_State *L, int n) {
     lua_rawset(L, r);
   }
   if (n >= 2) {
-    lua_pushvalue(L, r);
+    lua_createtable(L, 0, 2);
+    lua_pushvalue(L, FUV_INDEX_KEY);
+    lua_pushvalue(L, FUV_RESULT_INDEX);
+    lua_rawset(L, -3);
     lua_pushvalue(L, r + 1);
-    lua_rawset(L, FUV_BLOBS);
+    lua_rawseti(L, -2, 1);
+  } else {
+    lua_pushvalue(L, FUV_RESULT_MT);
   }
-  lua_pushvalue(L, FUV_RESULT_MT);
   lua_setmetatable(L, r);
   lua_settop(L, r);
   return 1;
@@ -1422,16 +1428,17 @@ static int type_code(lua_State *L, const char *name) {
   return -1;
 }
 
-/* core.facade_check(types, limit_names, result_mt, blobs) -> f: types =
- * { option = "string" | "number" | "table" | "function" | "userdata" |
- * "boolean" }, limit_names = { name = true } (both copied), result_mt the
- * metatable of results, blobs a weak-keyed table result -> trace blob. */
+/* core.facade_check(types, limit_names, result_mt, result_index) -> f:
+ * types = { option = "string" | "number" | "table" | "function" |
+ * "userdata" | "boolean" }, limit_names = { name = true } (both copied),
+ * result_mt the metatable of results without a trace blob, result_index
+ * the __index of results (the blob is at [1] of their metatable). */
 static int l_make_facade_check(lua_State *L) {
   known_options *k;
   luaL_checktype(L, 1, LUA_TTABLE);
   luaL_checktype(L, 2, LUA_TTABLE);
   luaL_checktype(L, 3, LUA_TTABLE);
-  luaL_checktype(L, 4, LUA_TTABLE);
+  luaL_checktype(L, 4, LUA_TFUNCTION);
   lua_settop(L, 4);
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_pushvalue(L, lua_upvalueindex(2));
@@ -1465,7 +1472,8 @@ static int l_make_facade_check(lua_State *L) {
   lua_pushvalue(L, 4);
   lua_pushvalue(L, 8);
   lua_remove(L, 8);
-  lua_pushcclosure(L, l_facade_check, 8);
+  lua_pushliteral(L, "__index");
+  lua_pushcclosure(L, l_facade_check, 9);
   return 1;
 }
 
