@@ -13,6 +13,7 @@ local check_options = require("spfkit.options").check
 local M = {}
 
 local type, pairs, ipairs, pcall, error, tostring = type, pairs, ipairs, pcall, error, tostring
+local getmetatable, setmetatable, rawset = getmetatable, setmetatable, rawset
 
 local CHECK_OPTIONS = {
   ip = "string", sender = "string", helo = "string", dns = "userdata",
@@ -87,29 +88,32 @@ end
 
 -- Results carry their trace as a compact string and build `trace`,
 -- `received_spf` and `authentication_results` on first access (building
--- them eagerly cost more than the evaluation itself).
-local blobs = setmetatable({}, { __mode = "k" })
-
+-- them eagerly cost more than the evaluation itself). The string sits in
+-- the result's own metatable, `{ __index = result_index, blob }` (a weak
+-- table keyed by result cost a quarter of a check on Lua 5.4, in GC);
+-- results without one share RESULT_MT.
 local LAZY_FIELDS = {
-  trace = function(r) return core.trace_decode(blobs[r] or "") end,
+  trace = function(r)
+    local mt = getmetatable(r)
+    return core.trace_decode(mt and mt[1] or "")
+  end,
   received_spf = function(r) return headers.received_spf(r) end,
   authentication_results = function(r) return headers.authentication_results(r) end,
 }
 
-local RESULT_MT = {
-  __index = function(r, k)
-    local build = LAZY_FIELDS[k]
-    if not build then return nil end
-    local v = build(r)
-    rawset(r, k, v)
-    if k == "trace" then blobs[r] = nil end
-    return v
-  end,
-}
+local function result_index(r, k)
+  local build = LAZY_FIELDS[k]
+  if not build then return nil end
+  local v = build(r)
+  rawset(r, k, v)
+  return v
+end
+
+local RESULT_MT = { __index = result_index }
 
 local function finish(r, blob, opts)
   if opts.authserv_id then r.authserv_id = opts.authserv_id end
-  if blob then blobs[r] = blob end
+  if blob then return setmetatable(r, { __index = result_index, blob }) end
   return setmetatable(r, RESULT_MT)
 end
 
@@ -120,52 +124,48 @@ local function in_nginx()
 end
 M.in_nginx = in_nginx
 
--- DNS sources already seen, so the check is done once per object.
-local known_sources = setmetatable({}, { __mode = "k" })
+-- The option checks (types, unknown options, limits, engine, dns, query)
+-- run in C, and so does the common case, the engine over a `dns` source,
+-- finished as `finish` does: returns false, message for wrong options;
+-- true for the other paths; true, true for an options table with a
+-- metatable (checked below).
+local facade_check = core.facade_check(CHECK_OPTIONS, LIMIT_NAMES, RESULT_MT, result_index)
 
---- Evaluate check_host() (RFC 7208) for a client IP and sender (the
--- facade's `spfkit.check`; errors point at the caller).
--- @tparam table opts `{ ip =, sender =, helo =, dns = zone|resolver|cache,
---   query = function(name, qtype) (deferred mode), query_many =
---   function({{name, qtype}, ...}) -> {answer, ...} (optional, with query:
---   a round's questions answered together), limits = {lookups=10,
---   void_lookups=2, mx=10, ptr=10}, default_explanation =, receiver =,
---   authserv_id =, engine = "spfkit"|"libspf2" }`
--- @return result table `{ result, explanation, mechanism, domain, lookups,
---   void_lookups, trace, received_spf, authentication_results, ... }`
---   (`trace` and the two headers are built on first access), or `nil, err`
---   for a bad IP or sender
-function M.check(opts)
-  check_options("spfkit.check", opts, CHECK_OPTIONS)
+-- The checks beyond names and types in Lua, for options tables with a
+-- metatable (indexing honours it); errors point at the caller of M.check.
+local function check_in_lua(opts)
   local limits, dns = opts.limits, opts.dns
   if limits then
     for k, v in pairs(limits) do
-      if not LIMIT_NAMES[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 2) end
+      if not LIMIT_NAMES[k] then error("spfkit.check: unknown limit '" .. tostring(k) .. "'", 3) end
       if type(v) ~= "number" or v < 0 or v > 1000 or v % 1 ~= 0 then
-        error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 2)
+        error("spfkit.check: limits." .. k .. " must be an integer in 0..1000", 3)
       end
     end
   end
   local engine = opts.engine
   if engine and engine ~= "spfkit" and engine ~= "libspf2" then
-    error("spfkit.check: unknown engine '" .. engine .. "'", 2)
+    error("spfkit.check: unknown engine '" .. engine .. "'", 3)
   end
   if dns then
-    if opts.query then error("spfkit.check: give either dns or query, not both", 2) end
-    if not known_sources[dns] then
-      if not core.is_source(dns) then
-        error("spfkit.check: dns must be a zone, resolver or cache", 2)
-      end
-      known_sources[dns] = true
+    if opts.query then error("spfkit.check: give either dns or query, not both", 3) end
+    if not core.is_source(dns) then
+      error("spfkit.check: dns must be a zone, resolver or cache", 3)
     end
   end
   if opts.query_many and not opts.query then
-    error("spfkit.check: query_many needs query (used for single questions)", 2)
+    error("spfkit.check: query_many needs query (used for single questions)", 3)
   end
+end
+
+-- The paths other than the engine over `dns`: no ip, inside nginx,
+-- libspf2, deferred (`query`). The options are already checked.
+local function check_other(opts)
+  local engine = opts.engine
   if not opts.ip then
     return nil, errors.new("bad-ip", "ip is required")
   end
-  if not dns and not opts.query and engine ~= "libspf2" and in_nginx() then
+  if not opts.dns and not opts.query and engine ~= "libspf2" and in_nginx() then
     -- inside nginx: cosockets (spfkit.openresty), never a blocking resolver
     return M.check(require("spfkit.openresty").default_dns():check_options(opts))
   end
@@ -181,6 +181,31 @@ function M.check(opts)
   end
   if not r then return nil, blob end
   return finish(r, blob, opts)
+end
+
+--- Evaluate check_host() (RFC 7208) for a client IP and sender (the
+-- facade's `spfkit.check`; errors point at the caller).
+-- @tparam table opts `{ ip =, sender =, helo =, dns = zone|resolver|cache,
+--   query = function(name, qtype) (deferred mode), query_many =
+--   function({{name, qtype}, ...}) -> {answer, ...} (optional, with query:
+--   a round's questions answered together), limits = {lookups=10,
+--   void_lookups=2, mx=10, ptr=10}, default_explanation =, receiver =,
+--   authserv_id =, engine = "spfkit"|"libspf2" }`
+-- @return result table `{ result, explanation, mechanism, domain, lookups,
+--   void_lookups, trace, received_spf, authentication_results, ... }`
+--   (`trace` and the two headers are built on first access), or `nil, err`
+--   for a bad IP or sender
+function M.check(opts)
+  local r, blob = facade_check(opts)
+  if r == false then error(blob, 2) end
+  if r == true then
+    if blob then   -- a metatable: pairs and indexing honour it
+      check_options("spfkit.check", opts, CHECK_OPTIONS)
+      check_in_lua(opts)
+    end
+    return check_other(opts)
+  end
+  return r, blob
 end
 
 
