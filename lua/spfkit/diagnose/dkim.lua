@@ -13,7 +13,7 @@ local psl = require "spfkit.psl"
 
 local M = {}
 
-local type, ipairs, pcall, concat, lower = type, ipairs, pcall, table.concat, string.lower
+local type, pairs, ipairs, pcall, concat, lower = type, pairs, ipairs, pcall, table.concat, string.lower
 
 -- Most of a returned message's header the bounce can carry (bounded work).
 M.MAX_HEADER = 64 * 1024
@@ -42,6 +42,20 @@ function M.original_headers(raw)
   return raw:sub(start + 2, stop)
 end
 
+-- The diagnosis's memoized DNS as the dkim module's query functions (so
+-- that selector discovery asks its questions in one round when the source
+-- can answer several at once).
+local function source(ctx)
+  local o = { query = function(name, qtype) return ctx.query(name, qtype) end }
+  if ctx.query_many then o.query_many = ctx.query_many end
+  return o
+end
+
+local function with_source(ctx, opts)
+  for k, v in pairs(source(ctx)) do opts[k] = v end
+  return opts
+end
+
 local function add_findings(ctx, list, evidence)
   for _, f in ipairs(list or {}) do ctx:finding(f.code, f.severity, f.params, evidence) end
 end
@@ -50,7 +64,7 @@ end
 local function signatures(ctx, view, raw)
   local headers = M.original_headers(raw)
   if not headers then return end
-  local ok, results = pcall(dkim.verify, { message = headers, headers_only = true, now = false, dns = ctx.dns })
+  local ok, results = pcall(dkim.verify, with_source(ctx, { message = headers, headers_only = true, now = false }))
   if not ok or type(results) ~= "table" then return end
   for _, r in ipairs(results) do
     local sig = { d = r.d, s = r.s, a = r.a, result = r.result, reason = r.reason, key_name = r.key_name }
@@ -66,7 +80,7 @@ end
 local function misplaced(ctx, view)
   for _, sig in ipairs(view.signatures) do
     if sig.reason == "no-key" and type(sig.d) == "string" and type(sig.s) == "string" then
-      local ok, c = pcall(dkim.check, { domain = sig.d, selector = sig.s, probe = true, dns = ctx.dns })
+      local ok, c = pcall(dkim.check, with_source(ctx, { domain = sig.d, selector = sig.s, probe = true }))
       if ok and type(c) == "table" then
         for _, f in ipairs(c.findings or {}) do
           if f.code ~= "dkim-no-key" then ctx:finding(f.code, f.severity, f.params, { selector = sig.s }) end
@@ -87,7 +101,7 @@ end
 
 -- Look for the From domain's key by selector (one concurrent round).
 local function discover(ctx, view, from)
-  local ok, d = pcall(dkim.discover, { domain = from, provider = view.provider, dns = ctx.dns })
+  local ok, d = pcall(dkim.discover, with_source(ctx, { domain = from, provider = view.provider }))
   if not ok or type(d) ~= "table" then return end
   view.tried = d.tried or {}
   view.selector = d.selector
