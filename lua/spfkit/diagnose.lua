@@ -235,7 +235,9 @@ end
 -- @tparam table opts `{ bounce = raw message | domain =, ip =, sender =,
 --   helo =, dns = zone|resolver|cache|object with :query (default: the
 --   system resolver), providers = { {id =, ip =, host =} }, lang = "en"|"ja",
---   ttl = (TTL of the proposed record), entry = (which bounce entry) }`;
+--   ttl = (TTL of the proposed record), entry = (which bounce entry),
+--   dkim_value = (the DKIM record the provider's panel shows, for the exact
+--   DKIM fix) }`;
 --   with a bounce, `ip=`/`domain=` override what the bounce says
 -- @treturn table the report (see README "Diagnosis"); never raises on bad
 --   input: unusable input gives a report with `status = "error"`
