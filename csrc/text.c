@@ -1,0 +1,141 @@
+/* Generic text scanning for the bounce reader (mime.lua, bounce modules):
+ * the loops that run over every byte of a message, in one pass each.
+ *   core.header_scan(text, limit) -> names, starts, ends, n
+ *   core.lines(s, max) -> {line, ...}
+ *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
+ * Positions are 1-based like string.find. Every result is pushed straight
+ * onto the Lua stack: nothing is allocated here that an error could leak. */
+#include <string.h>
+#include "spfkit.h"
+
+static int is_name_char(unsigned char c) {
+  return c >= 0x21 && c <= 0x7e && c != ':';
+}
+
+/* Length of the field name at p (up to a ':' within [p, end)), 0 if none. */
+static size_t field_name_len(const char *p, const char *end) {
+  const char *q = p;
+  while (q < end && is_name_char((unsigned char)*q)) q++;
+  if (q == p || q >= end || *q != ':') return 0;
+  return (size_t)(q - p);
+}
+
+static void push_lower(lua_State *L, const char *p, size_t n) {
+  char buf[128];
+  size_t i;
+  if (n > sizeof buf) {  /* rare: long names go through string.lower */
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "lower");
+    lua_remove(L, -2);
+    lua_pushlstring(L, p, n);
+    lua_call(L, 1, 1);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  lua_pushlstring(L, buf, n);
+}
+
+/* Stack: 3 = names, 4 = starts, 5 = ends. Returns the field count. */
+static lua_Integer scan_fields(lua_State *L, const char *s, size_t len, lua_Integer limit) {
+  size_t pos = 0;
+  lua_Integer n = 0, cur = 0;
+  while (pos < len) {
+    const char *nl = memchr(s + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - s) : len;   /* 0-based newline position */
+    unsigned char c = (unsigned char)s[pos];
+    if (c == ' ' || c == '\t') {
+      if (cur) { lua_pushinteger(L, (lua_Integer)e); lua_rawseti(L, 5, (int)cur); }
+    } else if (e > pos) {
+      size_t nlen = field_name_len(s + pos, s + e);
+      cur = 0;
+      if (nlen) {
+        size_t vs = pos + nlen + 1;
+        if (++n > limit) { n--; break; }
+        while (vs < e && (s[vs] == ' ' || s[vs] == '\t')) vs++;
+        push_lower(L, s + pos, nlen); lua_rawseti(L, 3, (int)n);
+        lua_pushinteger(L, (lua_Integer)vs + 1); lua_rawseti(L, 4, (int)n);
+        lua_pushinteger(L, (lua_Integer)e); lua_rawseti(L, 5, (int)n);
+        cur = n;
+      }
+    }
+    pos = e + 1;
+  }
+  return n;
+}
+
+/* The fields of a header block: lower-case names, value start and end
+ * (the end of the last continuation line), at most `limit` fields. */
+static int l_header_scan(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer limit = luaL_optinteger(L, 2, 1000);
+  lua_Integer n;
+  lua_settop(L, 2);
+  lua_newtable(L);
+  lua_newtable(L);
+  lua_newtable(L);
+  n = scan_fields(L, s, len, limit);
+  lua_pushinteger(L, n);
+  return 4;
+}
+
+/* The lines of a text (without their "\n"), at most `max`. */
+static int l_lines(lua_State *L) {
+  size_t len, pos = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer max = luaL_optinteger(L, 2, 20000);
+  lua_Integer n = 0;
+  lua_newtable(L);
+  while (pos < len && n < max) {
+    const char *nl = memchr(s + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - s) : len;
+    lua_pushlstring(L, s + pos, e - pos);
+    lua_rawseti(L, -2, (int)++n);
+    pos = nl ? e + 1 : len;
+  }
+  return 1;
+}
+
+static int contains(const char *s, size_t len, const char *t, size_t tlen) {
+  const char *p = s, *end = s + len;
+  if (tlen == 0) return 1;
+  while ((size_t)(end - p) >= tlen) {
+    p = memchr(p, (unsigned char)t[0], (size_t)(end - p) - tlen + 1);
+    if (!p) return 0;
+    if (memcmp(p, t, tlen) == 0) return 1;
+    p++;
+  }
+  return 0;
+}
+
+/* The index of the first string of the list that occurs in s (plain). */
+static int l_find_any(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int i, n;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  n = (int)spfk_rawlen(L, 2);
+  for (i = 1; i <= n; i++) {
+    size_t tlen;
+    const char *t;
+    lua_rawgeti(L, 2, i);
+    t = lua_tolstring(L, -1, &tlen);
+    if (!t) return luaL_error(L, "find_any: entry %d is not a string", i);
+    if (contains(s, len, t, tlen)) { lua_pushinteger(L, i); return 1; }
+    lua_pop(L, 1);
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_header_scan);
+  lua_setfield(L, -2, "header_scan");
+  lua_pushcfunction(L, l_lines);
+  lua_setfield(L, -2, "lines");
+  lua_pushcfunction(L, l_find_any);
+  lua_setfield(L, -2, "find_any");
+}
