@@ -1,6 +1,8 @@
 /* Generic text scanning for the bounce reader (mime.lua, bounce modules):
  * the loops that run over every byte of a message, in one pass each.
- *   core.header_scan(text, limit) -> names, starts, ends, n
+ *   core.header_scan(text, limit) -> names, starts, ends, n, first
+ *   core.unfold(text, i, j) -> text[i..j] with folds made one space
+ *   core.is_ascii(s) -> whether every byte is below 128
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
  * Positions are 1-based like string.find. Every result is pushed straight
@@ -38,7 +40,8 @@ static void push_lower(lua_State *L, const char *p, size_t n) {
   lua_pushlstring(L, buf, n);
 }
 
-/* Stack: 3 = names, 4 = starts, 5 = ends. Returns the field count. */
+/* Stack: 3 = names, 4 = starts, 5 = ends, 6 = first (name -> index).
+ * Returns the field count. */
 static lua_Integer scan_fields(lua_State *L, const char *s, size_t len, lua_Integer limit) {
   size_t pos = 0;
   lua_Integer n = 0, cur = 0;
@@ -55,7 +58,18 @@ static lua_Integer scan_fields(lua_State *L, const char *s, size_t len, lua_Inte
         size_t vs = pos + nlen + 1;
         if (++n > limit) { n--; break; }
         while (vs < e && (s[vs] == ' ' || s[vs] == '\t')) vs++;
-        push_lower(L, s + pos, nlen); lua_rawseti(L, 3, (int)n);
+        push_lower(L, s + pos, nlen);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, 6);
+        if (lua_isnil(L, -1)) {
+          lua_pop(L, 1);
+          lua_pushvalue(L, -1);
+          lua_pushinteger(L, n);
+          lua_rawset(L, 6);
+        } else {
+          lua_pop(L, 1);
+        }
+        lua_rawseti(L, 3, (int)n);
         lua_pushinteger(L, (lua_Integer)vs + 1); lua_rawseti(L, 4, (int)n);
         lua_pushinteger(L, (lua_Integer)e); lua_rawseti(L, 5, (int)n);
         cur = n;
@@ -67,19 +81,22 @@ static lua_Integer scan_fields(lua_State *L, const char *s, size_t len, lua_Inte
 }
 
 /* The fields of a header block: lower-case names, value start and end
- * (the end of the last continuation line), at most `limit` fields. */
+ * (the end of the last continuation line), at most `limit` fields, their
+ * count, and the index of each name's first occurrence. */
 static int l_header_scan(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   lua_Integer limit = luaL_optinteger(L, 2, 1000);
   lua_Integer n;
   lua_settop(L, 2);
-  lua_newtable(L);
-  lua_newtable(L);
-  lua_newtable(L);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 0, 16);
   n = scan_fields(L, s, len, limit);
   lua_pushinteger(L, n);
-  return 4;
+  lua_insert(L, 6);
+  return 5;
 }
 
 /* The lines of a text (without their "\n"), at most `max`. */
@@ -96,6 +113,54 @@ static int l_lines(lua_State *L) {
     lua_rawseti(L, -2, (int)++n);
     pos = nl ? e + 1 : len;
   }
+  return 1;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* text[i..j] (1-based, clamped) with each run of blanks, newline, blanks
+ * made one space and trailing blanks removed: a header value unfolded. */
+static int l_unfold(lua_State *L) {
+  size_t len, a, b, k;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+  luaL_Buffer buf;
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)len) j = (lua_Integer)len;
+  if (i > j) { lua_pushliteral(L, ""); return 1; }
+  a = (size_t)i - 1;
+  b = (size_t)j;
+  /* trailing blanks and folds (they would unfold to blanks, then go) */
+  while (b > a && (is_blank(s[b - 1]) || s[b - 1] == '\n')) b--;
+  if (!memchr(s + a, '\n', b - a)) { lua_pushlstring(L, s + a, b - a); return 1; }
+  luaL_buffinit(L, &buf);
+  k = a;
+  while (k < b) {
+    size_t r = k;
+    while (r < b && is_blank(s[r])) r++;
+    if (r < b && s[r] == '\n') {
+      r++;
+      while (r < b && is_blank(s[r])) r++;
+      luaL_addchar(&buf, ' ');
+    } else if (r == k) {
+      luaL_addchar(&buf, s[k]);
+      r = k + 1;
+    } else {
+      luaL_addlstring(&buf, s + k, r - k);
+    }
+    k = r;
+  }
+  luaL_pushresult(&buf);
+  return 1;
+}
+
+static int l_is_ascii(lua_State *L) {
+  size_t len, k;
+  const char *s = luaL_checklstring(L, 1, &len);
+  for (k = 0; k < len; k++) {
+    if ((unsigned char)s[k] >= 128) { lua_pushboolean(L, 0); return 1; }
+  }
+  lua_pushboolean(L, 1);
   return 1;
 }
 
@@ -134,6 +199,10 @@ static int l_find_any(lua_State *L) {
 void spfkit_open_text(lua_State *L) {
   lua_pushcfunction(L, l_header_scan);
   lua_setfield(L, -2, "header_scan");
+  lua_pushcfunction(L, l_unfold);
+  lua_setfield(L, -2, "unfold");
+  lua_pushcfunction(L, l_is_ascii);
+  lua_setfield(L, -2, "is_ascii");
   lua_pushcfunction(L, l_lines);
   lua_setfield(L, -2, "lines");
   lua_pushcfunction(L, l_find_any);

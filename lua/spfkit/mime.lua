@@ -49,7 +49,7 @@ function M.split(s)
   return sub(s, 1, i), sub(s, i + 2)
 end
 
-local function field_value(text, vs, fe)
+local function lua_field_value(text, vs, fe)
   local value = sub(text, vs, fe)
   if find(value, "\n", 1, true) then
     -- (a pattern that starts at the newline is much cheaper; blanks before
@@ -64,6 +64,8 @@ local function field_value(text, vs, fe)
   if c == 32 or c == 9 then value = match(value, "^.*[^ \t]") or "" end
   return value
 end
+-- (the C core does the same in one pass)
+local field_value = core.unfold or lua_field_value
 
 -- The fields of a header block: lower-case names, value starts and ends
 -- (through the last continuation line), their count. The C core's
@@ -89,7 +91,9 @@ local function lua_header_scan(text, limit)
     end
     pos = e + 1
   end
-  return names, starts, ends, n
+  local first = {}
+  for i = n, 1, -1 do first[names[i]] = i end
+  return names, starts, ends, n, first
 end
 local header_scan = core.header_scan or lua_header_scan
 
@@ -101,16 +105,11 @@ local header_scan = core.header_scan or lua_header_scan
 --   `names` lists the lower-case names in order (see `values` for every
 --   occurrence of a name)
 function M.headers(text)
-  local vstart, vend = {}, {}
-  local names, starts, ends, n = header_scan(text, M.LIMITS.headers)
-  for i = 1, n do
-    local name = names[i]
-    if name and not vstart[name] then vstart[name], vend[name] = starts[i], ends[i] end
-  end
+  local names, starts, ends, _, first = header_scan(text, M.LIMITS.headers)
   local map = setmetatable({}, { __index = function(t, k)
-    local vs = vstart[k]
-    if not vs then return nil end
-    local v = field_value(text, vs, vend[k])
+    local i = first[k]
+    if not i then return nil end
+    local v = field_value(text, starts[i], ends[i])
     rawset(t, k, v)
     return v
   end })
