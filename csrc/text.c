@@ -3,6 +3,8 @@
  *   core.header_scan(text, limit) -> names, starts, ends, n, first
  *   core.unfold(text, i, j) -> text[i..j] with folds made one space
  *   core.is_ascii(s) -> whether every byte is below 128
+ *   core.normalize(s) -> s with CRLF and lone CR made LF
+ *   core.qp(s, header) -> quoted-printable decoded
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
  * Positions are 1-based like string.find. Every result is pushed straight
@@ -164,6 +166,86 @@ static int l_is_ascii(lua_State *L) {
   return 1;
 }
 
+/* A scratch copy of s owned by the Lua stack (freed by the collector,
+ * also when an error unwinds). */
+static char *scratch(lua_State *L, const char *s, size_t len) {
+  char *w = lua_newuserdata(L, len ? len : 1);
+  if (len) memcpy(w, s, len);
+  return w;
+}
+
+static int l_normalize(lua_State *L) {
+  size_t len, r, n = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char *w;
+  if (!memchr(s, '\r', len)) { lua_settop(L, 1); return 1; }
+  w = scratch(L, s, len);
+  for (r = 0; r < len; r++) {
+    if (w[r] == '\r') {
+      w[n++] = '\n';
+      if (r + 1 < len && w[r + 1] == '\n') r++;
+    } else {
+      w[n++] = w[r];
+    }
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
+static int hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Blanks before a newline dropped, then soft breaks ("=\n") removed: the
+ * two passes of a body, in place. Returns the new length. */
+static size_t qp_lines(char *w, size_t len) {
+  size_t r = 0, n = 0, k;
+  while (r < len) {
+    if (is_blank(w[r])) {
+      for (k = r; k < len && is_blank(w[k]); k++) {}
+      if (k < len && w[k] == '\n') r = k;
+      else { while (r < k) w[n++] = w[r++]; }
+      continue;
+    }
+    w[n++] = w[r++];
+  }
+  len = n;
+  for (r = 0, n = 0; r < len; r++) {
+    if (w[r] == '=' && r + 1 < len && w[r + 1] == '\n') { r++; continue; }
+    w[n++] = w[r];
+  }
+  return n;
+}
+
+/* Quoted-printable: "=XX" escapes; body soft breaks and blanks before a
+ * newline removed, or (header, RFC 2047 "Q") "_" as a space. */
+static int l_qp(lua_State *L) {
+  size_t len, r, n = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int header = lua_toboolean(L, 2);
+  char *w = scratch(L, s, len);
+  if (header) {
+    for (r = 0; r < len; r++) if (w[r] == '_') w[r] = ' ';
+  } else {
+    len = qp_lines(w, len);
+  }
+  for (r = 0; r < len; r++) {
+    int hi, lo;
+    if (w[r] == '=' && r + 2 < len && (hi = hexval((unsigned char)w[r + 1])) >= 0
+        && (lo = hexval((unsigned char)w[r + 2])) >= 0) {
+      w[n++] = (char)(hi * 16 + lo);
+      r += 2;
+    } else {
+      w[n++] = w[r];
+    }
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
 static int contains(const char *s, size_t len, const char *t, size_t tlen) {
   const char *p = s, *end = s + len;
   if (tlen == 0) return 1;
@@ -203,6 +285,10 @@ void spfkit_open_text(lua_State *L) {
   lua_setfield(L, -2, "unfold");
   lua_pushcfunction(L, l_is_ascii);
   lua_setfield(L, -2, "is_ascii");
+  lua_pushcfunction(L, l_normalize);
+  lua_setfield(L, -2, "normalize");
+  lua_pushcfunction(L, l_qp);
+  lua_setfield(L, -2, "qp");
   lua_pushcfunction(L, l_lines);
   lua_setfield(L, -2, "lines");
   lua_pushcfunction(L, l_find_any);

@@ -31,6 +31,7 @@ M.LIMITS = {
 -- @tparam string s raw message
 -- @treturn string
 function M.normalize(s)
+  if core.normalize then return core.normalize(s) end
   if find(s, "\r", 1, true) then
     s = gsub(s, "\r\n", "\n")
     s = gsub(s, "\r", "\n")
@@ -206,6 +207,7 @@ end
 -- @tparam[opt] boolean header RFC 2047 "Q" rules (underscore is a space)
 -- @treturn string
 function M.qp(s, header)
+  if core.qp then return core.qp(s, header) end
   if header then
     s = gsub(s, "_", " ")
   else
