@@ -42,6 +42,7 @@ build = {
             "csrc/libspf2.c",
             "csrc/macro.c",
             "csrc/record.c",
+            "csrc/text.c",
             "csrc/zone_file.c",
          },
          defines = { "_DEFAULT_SOURCE" },

@@ -228,17 +228,17 @@ local function collect(top)
   return c
 end
 
+-- The HTML entities a bounce notice uses (others are left as they are).
+local ENTITIES = { ["#39"] = "'", quot = "\"", lt = "<", gt = ">", nbsp = " ", amp = "&" }
+
 local function html_text(h)
   h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
   h = gsub(h, "</?[Pp]>", "\n")
   h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
   h = gsub(h, "<[^<>]*>", "")
-  h = gsub(h, "&#39;", "'")
-  h = gsub(h, "&quot;", "\"")
-  h = gsub(h, "&lt;", "<")
-  h = gsub(h, "&gt;", ">")
-  h = gsub(h, "&nbsp;", " ")
-  return (gsub(h, "&amp;", "&"))
+  if not find(h, "&", 1, true) then return h end
+  -- one pass (the output is not rescanned, as "&amp;" came last before)
+  return (gsub(h, "&(#?%w+);", ENTITIES))
 end
 
 -- The notification text: the plain parts (else the HTML ones), capped.

@@ -13,6 +13,8 @@ if jit then jit.off(true, true) end
 
 local byte, char, find, sub, gsub, lower, match =
   string.byte, string.char, string.find, string.sub, string.gsub, string.lower, string.match
+local core_ok, core = pcall(require, "spfkit.core")
+if not core_ok or type(core) ~= "table" then core = {} end
 
 --- Limits that keep hostile input linear.
 M.LIMITS = {
@@ -29,6 +31,7 @@ M.LIMITS = {
 -- @tparam string s raw message
 -- @treturn string
 function M.normalize(s)
+  if core.normalize then return core.normalize(s) end
   if find(s, "\r", 1, true) then
     s = gsub(s, "\r\n", "\n")
     s = gsub(s, "\r", "\n")
@@ -47,7 +50,7 @@ function M.split(s)
   return sub(s, 1, i), sub(s, i + 2)
 end
 
-local function field_value(text, vs, fe)
+local function lua_field_value(text, vs, fe)
   local value = sub(text, vs, fe)
   if find(value, "\n", 1, true) then
     -- (a pattern that starts at the newline is much cheaper; blanks before
@@ -62,31 +65,16 @@ local function field_value(text, vs, fe)
   if c == 32 or c == 9 then value = match(value, "^.*[^ \t]") or "" end
   return value
 end
+-- (the C core does the same in one pass)
+local field_value = core.unfold or lua_field_value
 
--- Lower-cased field names, remembered (a bounded number: names come from
--- the input) since the same few dozen names recur in every message.
-local LOWER_NAMES, lower_names_n = {}, 0
-local function lower_name(name)
-  local l = LOWER_NAMES[name]
-  if l then return l end
-  l = lower(name)
-  if lower_names_n < 2000 then
-    LOWER_NAMES[name], lower_names_n = l, lower_names_n + 1
-  end
-  return l
-end
-
---- Parse a header block into fields.
--- Values are unfolded lazily, on first access (most fields of a bounce are
--- never looked at).
--- @tparam string text header block
--- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
---   `names` lists the lower-case names in order (see `values` for every
---   occurrence of a name)
-function M.headers(text)
-  local vstart, vend, names, starts, ends = {}, {}, {}, {}, {}
-  local n, limit = 0, M.LIMITS.headers
-  local pos, len = 1, #text
+-- The fields of a header block: lower-case names, value starts and ends
+-- (through the last continuation line), their count. The C core's
+-- `header_scan` does this in one pass; this is the same walk in Lua, for
+-- when the core is not built.
+local function lua_header_scan(text, limit)
+  local names, starts, ends = {}, {}, {}
+  local n, pos, len = 0, 1, #text
   local cur
   while pos <= len do
     local e = find(text, "\n", pos, true) or len + 1
@@ -97,21 +85,32 @@ function M.headers(text)
       cur = nil
       local _, ne, name, vs = find(text, "^([!-9;-~]+):[ \t]*()", pos)
       if ne then
+        if n >= limit then break end
         n = n + 1
-        if n > limit then break end
-        names[n], starts[n], ends[n], cur = lower_name(name), vs, e - 1, n
+        names[n], starts[n], ends[n], cur = lower(name), vs, e - 1, n
       end
     end
     pos = e + 1
   end
-  for i = 1, n do
-    local name = names[i]
-    if name and not vstart[name] then vstart[name], vend[name] = starts[i], ends[i] end
-  end
+  local first = {}
+  for i = n, 1, -1 do first[names[i]] = i end
+  return names, starts, ends, n, first
+end
+local header_scan = core.header_scan or lua_header_scan
+
+--- Parse a header block into fields.
+-- Values are unfolded lazily, on first access (most fields of a bounce are
+-- never looked at).
+-- @tparam string text header block
+-- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
+--   `names` lists the lower-case names in order (see `values` for every
+--   occurrence of a name)
+function M.headers(text)
+  local names, starts, ends, _, first = header_scan(text, M.LIMITS.headers)
   local map = setmetatable({}, { __index = function(t, k)
-    local vs = vstart[k]
-    if not vs then return nil end
-    local v = field_value(text, vs, vend[k])
+    local i = first[k]
+    if not i then return nil end
+    local v = field_value(text, starts[i], ends[i])
     rawset(t, k, v)
     return v
   end })
@@ -208,6 +207,7 @@ end
 -- @tparam[opt] boolean header RFC 2047 "Q" rules (underscore is a space)
 -- @treturn string
 function M.qp(s, header)
+  if core.qp then return core.qp(s, header) end
   if header then
     s = gsub(s, "_", " ")
   else

@@ -12,10 +12,12 @@ if jit then jit.off(true, true) end
 local byte, find, lower = string.byte, string.find, string.lower
 
 local iconv_fn        -- false when the core is not available
+local ascii_fn        -- core.is_ascii, or false
 local function get_iconv()
   if iconv_fn == nil then
     local ok, core = pcall(require, "spfkit.core")
     iconv_fn = ok and type(core) == "table" and core.iconv or false
+    ascii_fn = ok and type(core) == "table" and core.is_ascii or false
   end
   return iconv_fn
 end
@@ -49,10 +51,11 @@ function M.is_utf8(s)
   end
 end
 
--- Whether every byte is below 128 (glibc's ASCII decoder in one C call
--- when the core is built: a Lua character class costs several times more).
+-- Whether every byte is below 128 (one C loop when the core is built: a
+-- Lua character class costs several times more).
 local function is_ascii(s)
   local iconv = get_iconv()
+  if ascii_fn then return ascii_fn(s) end
   if iconv then
     local ok, out = pcall(iconv, s, "ASCII", "UTF-8")
     return ok and out ~= nil

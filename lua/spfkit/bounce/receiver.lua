@@ -45,14 +45,20 @@ M.RECEIVERS = {
 
 -- The tables flattened once, in order: host suffix -> first receiver
 -- naming it; `{word, name}` pairs; status -> name.
-local BY_HOST, WORDS, BY_STATUS
+local core_ok, core = pcall(require, "spfkit.core")
+local find_any = core_ok and type(core) == "table" and core.find_any or nil
+
+local BY_HOST, WORDS, WORD_LIST, BY_STATUS
 
 local function flatten()
-  BY_HOST, WORDS, BY_STATUS = {}, {}, {}
+  BY_HOST, WORDS, WORD_LIST, BY_STATUS = {}, {}, {}, {}
   for i = 1, #M.RECEIVERS do
     local r = M.RECEIVERS[i]
     for _, h in ipairs(r.hosts or {}) do BY_HOST[h] = BY_HOST[h] or r[1] end
-    for _, w in ipairs(r.words or {}) do WORDS[#WORDS + 1] = { w, r[1] } end
+    for _, w in ipairs(r.words or {}) do
+      WORDS[#WORDS + 1] = { w, r[1] }
+      WORD_LIST[#WORD_LIST + 1] = w
+    end
     for _, st in ipairs(r.statuses or {}) do BY_STATUS[st] = BY_STATUS[st] or r[1] end
   end
 end
@@ -80,6 +86,10 @@ function M.infer(remote_mta, diagnostic, status)
   if name then return name end
   if diagnostic then
     local l = lower(diagnostic)
+    if find_any then
+      local i = find_any(l, WORD_LIST)
+      return i and WORDS[i][2] or (status and BY_STATUS[status] or nil)
+    end
     for i = 1, #WORDS do
       if find(l, WORDS[i][1], 1, true) then return WORDS[i][2] end
     end

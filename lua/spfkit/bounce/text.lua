@@ -8,6 +8,8 @@ if jit then jit.off(true, true) end
 
 local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub,
   string.lower, string.match
+local core_ok, core = pcall(require, "spfkit.core")
+if not core_ok or type(core) ~= "table" then core = {} end
 
 --- Trim surrounding whitespace.
 -- @tparam string s
@@ -133,6 +135,7 @@ end
 -- @treturn table
 function M.lines(s, max)
   max = max or 20000
+  if core.lines then return core.lines(s, max) end
   local t, n, pos = {}, 0, 1
   local len = #s
   while pos <= len and n < max do

@@ -1,0 +1,296 @@
+/* Generic text scanning for the bounce reader (mime.lua, bounce modules):
+ * the loops that run over every byte of a message, in one pass each.
+ *   core.header_scan(text, limit) -> names, starts, ends, n, first
+ *   core.unfold(text, i, j) -> text[i..j] with folds made one space
+ *   core.is_ascii(s) -> whether every byte is below 128
+ *   core.normalize(s) -> s with CRLF and lone CR made LF
+ *   core.qp(s, header) -> quoted-printable decoded
+ *   core.lines(s, max) -> {line, ...}
+ *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
+ * Positions are 1-based like string.find. Every result is pushed straight
+ * onto the Lua stack: nothing is allocated here that an error could leak. */
+#include <string.h>
+#include "spfkit.h"
+
+static int is_name_char(unsigned char c) {
+  return c >= 0x21 && c <= 0x7e && c != ':';
+}
+
+/* Length of the field name at p (up to a ':' within [p, end)), 0 if none. */
+static size_t field_name_len(const char *p, const char *end) {
+  const char *q = p;
+  while (q < end && is_name_char((unsigned char)*q)) q++;
+  if (q == p || q >= end || *q != ':') return 0;
+  return (size_t)(q - p);
+}
+
+static void push_lower(lua_State *L, const char *p, size_t n) {
+  char buf[128];
+  size_t i;
+  if (n > sizeof buf) {  /* rare: long names go through string.lower */
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "lower");
+    lua_remove(L, -2);
+    lua_pushlstring(L, p, n);
+    lua_call(L, 1, 1);
+    return;
+  }
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    buf[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  lua_pushlstring(L, buf, n);
+}
+
+/* Stack: 3 = names, 4 = starts, 5 = ends, 6 = first (name -> index).
+ * Returns the field count. */
+static lua_Integer scan_fields(lua_State *L, const char *s, size_t len, lua_Integer limit) {
+  size_t pos = 0;
+  lua_Integer n = 0, cur = 0;
+  while (pos < len) {
+    const char *nl = memchr(s + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - s) : len;   /* 0-based newline position */
+    unsigned char c = (unsigned char)s[pos];
+    if (c == ' ' || c == '\t') {
+      if (cur) { lua_pushinteger(L, (lua_Integer)e); lua_rawseti(L, 5, (int)cur); }
+    } else if (e > pos) {
+      size_t nlen = field_name_len(s + pos, s + e);
+      cur = 0;
+      if (nlen) {
+        size_t vs = pos + nlen + 1;
+        if (++n > limit) { n--; break; }
+        while (vs < e && (s[vs] == ' ' || s[vs] == '\t')) vs++;
+        push_lower(L, s + pos, nlen);
+        lua_pushvalue(L, -1);
+        lua_rawget(L, 6);
+        if (lua_isnil(L, -1)) {
+          lua_pop(L, 1);
+          lua_pushvalue(L, -1);
+          lua_pushinteger(L, n);
+          lua_rawset(L, 6);
+        } else {
+          lua_pop(L, 1);
+        }
+        lua_rawseti(L, 3, (int)n);
+        lua_pushinteger(L, (lua_Integer)vs + 1); lua_rawseti(L, 4, (int)n);
+        lua_pushinteger(L, (lua_Integer)e); lua_rawseti(L, 5, (int)n);
+        cur = n;
+      }
+    }
+    pos = e + 1;
+  }
+  return n;
+}
+
+/* The fields of a header block: lower-case names, value start and end
+ * (the end of the last continuation line), at most `limit` fields, their
+ * count, and the index of each name's first occurrence. */
+static int l_header_scan(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer limit = luaL_optinteger(L, 2, 1000);
+  lua_Integer n;
+  lua_settop(L, 2);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 16, 0);
+  lua_createtable(L, 0, 16);
+  n = scan_fields(L, s, len, limit);
+  lua_pushinteger(L, n);
+  lua_insert(L, 6);
+  return 5;
+}
+
+/* The lines of a text (without their "\n"), at most `max`. */
+static int l_lines(lua_State *L) {
+  size_t len, pos = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer max = luaL_optinteger(L, 2, 20000);
+  lua_Integer n = 0;
+  lua_newtable(L);
+  while (pos < len && n < max) {
+    const char *nl = memchr(s + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - s) : len;
+    lua_pushlstring(L, s + pos, e - pos);
+    lua_rawseti(L, -2, (int)++n);
+    pos = nl ? e + 1 : len;
+  }
+  return 1;
+}
+
+static int is_blank(char c) { return c == ' ' || c == '\t'; }
+
+/* text[i..j] (1-based, clamped) with each run of blanks, newline, blanks
+ * made one space and trailing blanks removed: a header value unfolded. */
+static int l_unfold(lua_State *L) {
+  size_t len, a, b, k;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+  luaL_Buffer buf;
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)len) j = (lua_Integer)len;
+  if (i > j) { lua_pushliteral(L, ""); return 1; }
+  a = (size_t)i - 1;
+  b = (size_t)j;
+  /* trailing blanks and folds (they would unfold to blanks, then go) */
+  while (b > a && (is_blank(s[b - 1]) || s[b - 1] == '\n')) b--;
+  if (!memchr(s + a, '\n', b - a)) { lua_pushlstring(L, s + a, b - a); return 1; }
+  luaL_buffinit(L, &buf);
+  k = a;
+  while (k < b) {
+    size_t r = k;
+    while (r < b && is_blank(s[r])) r++;
+    if (r < b && s[r] == '\n') {
+      r++;
+      while (r < b && is_blank(s[r])) r++;
+      luaL_addchar(&buf, ' ');
+    } else if (r == k) {
+      luaL_addchar(&buf, s[k]);
+      r = k + 1;
+    } else {
+      luaL_addlstring(&buf, s + k, r - k);
+    }
+    k = r;
+  }
+  luaL_pushresult(&buf);
+  return 1;
+}
+
+static int l_is_ascii(lua_State *L) {
+  size_t len, k;
+  const char *s = luaL_checklstring(L, 1, &len);
+  for (k = 0; k < len; k++) {
+    if ((unsigned char)s[k] >= 128) { lua_pushboolean(L, 0); return 1; }
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/* A scratch copy of s owned by the Lua stack (freed by the collector,
+ * also when an error unwinds). */
+static char *scratch(lua_State *L, const char *s, size_t len) {
+  char *w = lua_newuserdata(L, len ? len : 1);
+  if (len) memcpy(w, s, len);
+  return w;
+}
+
+static int l_normalize(lua_State *L) {
+  size_t len, r, n = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char *w;
+  if (!memchr(s, '\r', len)) { lua_settop(L, 1); return 1; }
+  w = scratch(L, s, len);
+  for (r = 0; r < len; r++) {
+    if (w[r] == '\r') {
+      w[n++] = '\n';
+      if (r + 1 < len && w[r + 1] == '\n') r++;
+    } else {
+      w[n++] = w[r];
+    }
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
+static int hexval(unsigned char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Blanks before a newline dropped, then soft breaks ("=\n") removed: the
+ * two passes of a body, in place. Returns the new length. */
+static size_t qp_lines(char *w, size_t len) {
+  size_t r = 0, n = 0, k;
+  while (r < len) {
+    if (is_blank(w[r])) {
+      for (k = r; k < len && is_blank(w[k]); k++) {}
+      if (k < len && w[k] == '\n') r = k;
+      else { while (r < k) w[n++] = w[r++]; }
+      continue;
+    }
+    w[n++] = w[r++];
+  }
+  len = n;
+  for (r = 0, n = 0; r < len; r++) {
+    if (w[r] == '=' && r + 1 < len && w[r + 1] == '\n') { r++; continue; }
+    w[n++] = w[r];
+  }
+  return n;
+}
+
+/* Quoted-printable: "=XX" escapes; body soft breaks and blanks before a
+ * newline removed, or (header, RFC 2047 "Q") "_" as a space. */
+static int l_qp(lua_State *L) {
+  size_t len, r, n = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int header = lua_toboolean(L, 2);
+  char *w = scratch(L, s, len);
+  if (header) {
+    for (r = 0; r < len; r++) if (w[r] == '_') w[r] = ' ';
+  } else {
+    len = qp_lines(w, len);
+  }
+  for (r = 0; r < len; r++) {
+    int hi, lo;
+    if (w[r] == '=' && r + 2 < len && (hi = hexval((unsigned char)w[r + 1])) >= 0
+        && (lo = hexval((unsigned char)w[r + 2])) >= 0) {
+      w[n++] = (char)(hi * 16 + lo);
+      r += 2;
+    } else {
+      w[n++] = w[r];
+    }
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
+static int contains(const char *s, size_t len, const char *t, size_t tlen) {
+  const char *p = s, *end = s + len;
+  if (tlen == 0) return 1;
+  while ((size_t)(end - p) >= tlen) {
+    p = memchr(p, (unsigned char)t[0], (size_t)(end - p) - tlen + 1);
+    if (!p) return 0;
+    if (memcmp(p, t, tlen) == 0) return 1;
+    p++;
+  }
+  return 0;
+}
+
+/* The index of the first string of the list that occurs in s (plain). */
+static int l_find_any(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  int i, n;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  n = (int)spfk_rawlen(L, 2);
+  for (i = 1; i <= n; i++) {
+    size_t tlen;
+    const char *t;
+    lua_rawgeti(L, 2, i);
+    t = lua_tolstring(L, -1, &tlen);
+    if (!t) return luaL_error(L, "find_any: entry %d is not a string", i);
+    if (contains(s, len, t, tlen)) { lua_pushinteger(L, i); return 1; }
+    lua_pop(L, 1);
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_header_scan);
+  lua_setfield(L, -2, "header_scan");
+  lua_pushcfunction(L, l_unfold);
+  lua_setfield(L, -2, "unfold");
+  lua_pushcfunction(L, l_is_ascii);
+  lua_setfield(L, -2, "is_ascii");
+  lua_pushcfunction(L, l_normalize);
+  lua_setfield(L, -2, "normalize");
+  lua_pushcfunction(L, l_qp);
+  lua_setfield(L, -2, "qp");
+  lua_pushcfunction(L, l_lines);
+  lua_setfield(L, -2, "lines");
+  lua_pushcfunction(L, l_find_any);
+  lua_setfield(L, -2, "find_any");
+}

@@ -1,0 +1,110 @@
+-- csrc/text.c: the C passes the bounce reader uses (header fields, value
+-- unfolding, line splitting, phrase lists, CRLF, quoted-printable) give the
+-- same results as the Lua code they replace, which stays the fallback when
+-- the core is not built (issue 15, speed).
+local core = require "spfkit.core"
+
+-- spfkit.mime as loaded without the C core (its Lua versions)
+local function lua_mime()
+  local saved_core, saved_mime = package.loaded["spfkit.core"], package.loaded["spfkit.mime"]
+  local saved_charset = package.loaded["spfkit.bounce.charset"]
+  local saved_preload = package.preload["spfkit.core"]
+  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = nil, nil
+  package.loaded["spfkit.bounce.charset"] = nil
+  package.preload["spfkit.core"] = function() error("spfkit.core is not built") end
+  local ok, m = pcall(require, "spfkit.mime")
+  package.preload["spfkit.core"] = saved_preload
+  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = saved_core, saved_mime
+  package.loaded["spfkit.bounce.charset"] = saved_charset
+  assert(ok, m)
+  return m
+end
+
+-- Strings made of the pieces that matter to each function (seeded: the
+-- same inputs on every run).
+local function random_strings(pieces, count, seed)
+  math.randomseed(seed)
+  local out = {}
+  for i = 1, count do
+    local t = {}
+    for k = 1, math.random(0, 24) do t[k] = pieces[math.random(#pieces)] end
+    out[i] = table.concat(t)
+  end
+  return out
+end
+
+describe("core text passes (csrc/text.c)", function()
+  local mime = require "spfkit.mime"
+  local lmime = lua_mime()
+
+  it("header_scan: lower-case names, value ranges through continuations, first occurrences", function()
+    local text = "Subject: a\n  b\nX-Y:\tc \nsubject: d\nnot a field\n cont\nFrom:e"
+    local names, starts, ends, n, first = core.header_scan(text, 1000)
+    assert.are.equal(4, n)
+    assert.are.same({ "subject", "x-y", "subject", "from" }, names)
+    assert.are.equal("a\n  b", text:sub(starts[1], ends[1]))
+    assert.are.equal("c ", text:sub(starts[2], ends[2]))
+    assert.are.equal("e", text:sub(starts[4], ends[4]))
+    assert.are.same({ subject = 1, ["x-y"] = 2, from = 4 }, first)
+  end)
+
+  it("header_scan stops at the field limit", function()
+    local t = {}
+    for i = 1, 50 do t[i] = "X-" .. i .. ": v" .. i end
+    local names, _, _, n = core.header_scan(table.concat(t, "\n"), 10)
+    assert.are.equal(10, n)
+    assert.are.equal(10, #names)
+    assert.are.equal("x-10", names[10])
+  end)
+
+  it("unfold: folds become one space, trailing blanks and folds go", function()
+    assert.are.equal("a b c", core.unfold("a \n\tb\n c", 1, 9))
+    assert.are.equal("abc", core.unfold("abc \n ", 1, 6))
+    assert.are.equal("", core.unfold("   ", 1, 3))
+    assert.are.equal("", core.unfold("abc", 3, 2))
+    assert.are.equal("bc", core.unfold("abc", 2, 99))
+  end)
+
+  it("headers: the same fields and values as the Lua walk", function()
+    local pieces = { "a", "B", ":", " ", "\t", "\n", "X-", "\n ", " \n", "\n\t", "\195\169", ";", "\n\n",
+                     "Subject", "  ", "Received: from x\n" }
+    for _, s in ipairs(random_strings(pieces, 3000, 15)) do
+      local a, b = mime.headers(s), lmime.headers(s)
+      assert.are.same(b.names, a.names, ("%q"):format(s))
+      for _, name in ipairs(b.names) do
+        assert.are.equal(b.map[name], a.map[name], ("%q"):format(s))
+        assert.are.same(lmime.values(b, name), mime.values(a, name), ("%q"):format(s))
+      end
+    end
+  end)
+
+  it("normalize and qp: the same bytes as the Lua passes", function()
+    assert.are.equal("a\nb\n\nc\n", core.normalize("a\r\nb\r\r\nc\r"))
+    assert.are.equal("caf\195\169 ok=", core.qp("caf=C3=a9 \t\nok=", false):gsub("\n", " "))
+    assert.are.equal("a b=4", core.qp("a_b=4", true))
+    assert.are.equal("AA", core.qp("A=\n=41"))
+    local pieces = { "=", "=\n", "A", "f", "0", "9", "G", " ", "\t", "\n", "\r", "\r\n", "_", "=4", "e", "\255" }
+    for _, s in ipairs(random_strings(pieces, 5000, 16)) do
+      assert.are.equal(lmime.qp(s), mime.qp(s), ("%q"):format(s))
+      assert.are.equal(lmime.qp(s, true), mime.qp(s, true), ("%q"):format(s))
+      assert.are.equal(lmime.normalize(s), mime.normalize(s), ("%q"):format(s))
+    end
+  end)
+
+  it("lines, find_any, is_ascii", function()
+    assert.are.same({ "a", "", "b" }, core.lines("a\n\nb\n"))
+    assert.are.same({ "a", "" }, core.lines("a\n\nb\n", 2))
+    assert.are.same({}, core.lines(""))
+    assert.are.equal(2, core.find_any("mailbox is full", { "unknown", "full", "mailbox" }))
+    assert.is_nil(core.find_any("fine", { "unknown", "fullness" }))
+    assert.are.equal(1, core.find_any("x", { "" }))
+    assert.is_true(core.is_ascii("plain\0text"))
+    assert.is_false(core.is_ascii("caf\195\169"))
+  end)
+
+  it("raises on programmer mistakes only", function()
+    assert.has_error(function() core.header_scan(nil) end)
+    assert.has_error(function() core.find_any("s", { "x", {} }) end)
+    assert.has_error(function() core.unfold("s", "x", 1) end)
+  end)
+end)
