@@ -87,11 +87,14 @@ function Ctx:fail(code, params)
   self:summary(code, params)
 end
 
+-- The memo's key of a question.
+local function key_of(name, qtype) return tostring(name):lower() .. "\0" .. tostring(qtype) end
+
 -- One memoized answer per question; failures become `nil, err`.
 local function memo_query(dns)
   local memo = {}
   return function(name, qtype)
-    local key = tostring(name):lower() .. "\0" .. tostring(qtype)
+    local key = key_of(name, qtype)
     local hit = memo[key]
     if hit then return hit[1], hit[2] end
     local ok, ans, err = pcall(dns.query, dns, name, qtype)
@@ -113,7 +116,7 @@ local function memo_query_many(dns, query, memo)
   return function(list)
     local todo = {}
     for _, q in ipairs(list) do
-      if not memo[tostring(q[1]):lower() .. "\0" .. tostring(q[2])] then todo[#todo + 1] = q end
+      if not memo[key_of(q[1], q[2])] then todo[#todo + 1] = q end
     end
     if #todo > 1 then
       local okm, got = pcall(qm, dns, todo)
@@ -121,7 +124,7 @@ local function memo_query_many(dns, query, memo)
         local a = okm and type(got) == "table" and got[i]
         if type(a) == "table" then
           a.records = a.records or {}
-          memo[tostring(q[1]):lower() .. "\0" .. tostring(q[2])] = { a }
+          memo[key_of(q[1], q[2])] = { a }
         end
       end
     end

@@ -65,6 +65,8 @@ function M.parse(text)
   return rec, problems
 end
 
+local function is_dmarc(text) return text:match("^%s*[vV]%s*=%s*DMARC1") ~= nil end
+
 -- The DMARC record that applies to a From domain, or nil.
 local function discover(ctx, from)
   local names = { "_dmarc." .. from }
@@ -79,7 +81,7 @@ local function discover(ctx, from)
     for _, r in ipairs(ans.records) do
       if r.type == "TXT" and type(r.data) == "table" then
         local text = concat(r.data)
-        if text:match("^%s*[vV]%s*=%s*DMARC1") then found[#found + 1] = text end
+        if is_dmarc(text) then found[#found + 1] = text end
       end
     end
     if #found > 0 then return { name = name, records = found, inherited = i > 1, org = org } end
@@ -100,19 +102,12 @@ M.aligned = aligned
 -- A DMARC record at _dmarc.<from>.<zone> (the name typed without its
 -- trailing dot): say where it is and where it belongs.
 local function doubled(ctx, from)
-  local right = "_dmarc." .. from
-  local wrong = pitfalls.doubled_name(right)
-  local ans = ctx.query(wrong, "TXT")
-  for _, r in ipairs(ans and ans.records or {}) do
-    if r.type == "TXT" and type(r.data) == "table" and concat(r.data):match("^%s*[vV]%s*=%s*DMARC1") then
-      local record = concat(r.data)
-      ctx:finding("txt-doubled-name", "error", { domain = from, wrong = wrong, right = right, record = record },
-                  { wrong = wrong, right = right, record = record })
-      ctx:step("step-move-doubled", { wrong = wrong, right = right, record = record })
-      return true
-    end
-  end
-  return false
+  local d = pitfalls.doubled(ctx, "_dmarc." .. from, is_dmarc)
+  if not d then return false end
+  ctx:finding("txt-doubled-name", "error", { domain = from, wrong = d.wrong, right = d.right, record = d.record },
+              { wrong = d.wrong, right = d.right, record = d.record })
+  ctx:step("step-move-doubled", { wrong = d.wrong, right = d.right, record = d.record })
+  return true
 end
 
 -- Read and explain; returns the DMARC view (also ctx.dmarc) or nil.

@@ -6,6 +6,7 @@
 -- @module spfkit.diagnose.evidence
 
 local bounce = require "spfkit.bounce"
+local receiver = require "spfkit.bounce.receiver"
 local relay = require "spfkit.diagnose.relay"
 
 local M = {}
@@ -63,24 +64,11 @@ local function bounce_view(e)
   }
 end
 
--- Who refused, when the refusing side can be recognised: the remote MTA's
--- name, then the wording of the reply (Gmail's "gsmtp", Yahoo's and
--- Microsoft's documented texts). The parser's own `receiver` wins.
-local RECEIVERS = {
-  { "gmail", { "google%.com", "gmail%.com", "gsmtp", "support%.google%.com" } },
-  { "yahoo", { "yahoo", "yahoodns", "aol%.com", "senders%.yahooinc%.com" } },
-  { "microsoft", { "outlook%.com", "hotmail", "office365", "microsoft", "live%.com" } },
-}
-
+--- Who refused: the parser's `receiver`, else the same inference
+-- (`spfkit.bounce.receiver`) over the entry's remote MTA, reply and status.
 function M.receiver_of(e)
   if type(e.receiver) == "string" then return e.receiver end
-  local texts = { e.remote_mta or "", e.diagnostic or "" }
-  for _, t in ipairs(texts) do
-    t = t:lower()
-    for _, r in ipairs(RECEIVERS) do
-      for _, pat in ipairs(r[2]) do if t:find(pat) then return r[1] end end
-    end
-  end
+  return receiver.infer(e.remote_mta, e.diagnostic, e.status)
 end
 
 -- An address the receiving server names in its reply ("[203.0.113.45]",

@@ -14,6 +14,7 @@
 -- @module spfkit.diagnose.pitfalls
 
 local core = require "spfkit.core"
+local repair = require "spfkit.repair"
 local psl = require "spfkit.psl"
 local provider = require "spfkit.diagnose.provider"
 
@@ -21,9 +22,7 @@ local M = {}
 
 local type, ipairs, pairs, concat, lower, min = type, ipairs, pairs, table.concat, string.lower, math.min
 
-local function is_spf_start(s)
-  return type(s) == "string" and (lower(s) == "v=spf1" or lower(s):find("^v=spf1 ") ~= nil)
-end
+local is_spf_start = repair.is_spf
 
 local function parses(text) return core.parse(text) ~= nil end
 
@@ -75,7 +74,7 @@ local function has_spf(ctx, name)
   if not ans then return true end          -- unknown: do not call it a typo
   if ans.rcode ~= "NOERROR" and ans.rcode ~= "NXDOMAIN" then return true end
   for _, r in ipairs(ans.records or {}) do
-    if r.type == "TXT" and type(r.data) == "table" and is_spf_start(concat(r.data):sub(1, 7)) then return true end
+    if r.type == "TXT" and type(r.data) == "table" and is_spf_start(concat(r.data)) then return true end
   end
   return false
 end
@@ -119,14 +118,16 @@ function M.doubled_name(domain)
   return domain .. "." .. zone
 end
 
---- An SPF record published at the doubled name (one question).
+--- A record published at the doubled name of `name` (one question):
+-- the first TXT value there that `is_record` accepts (default: SPF).
 -- @treturn ?table `{ wrong, right, record }`
-function M.doubled(ctx, domain)
-  local wrong = M.doubled_name(domain)
+function M.doubled(ctx, name, is_record)
+  is_record = is_record or is_spf_start
+  local wrong = M.doubled_name(name)
   local ans = ctx.query(wrong, "TXT")
   for _, r in ipairs(ans and ans.records or {}) do
-    if r.type == "TXT" and type(r.data) == "table" and is_spf_start(concat(r.data):sub(1, 7)) then
-      return { wrong = wrong, right = domain, record = concat(r.data) }
+    if r.type == "TXT" and type(r.data) == "table" and is_record(concat(r.data)) then
+      return { wrong = wrong, right = name, record = concat(r.data) }
     end
   end
 end

@@ -6,8 +6,8 @@
 -- A caller's `providers=` always wins (the diagnosis does not ask then).
 -- @module spfkit.diagnose.provider
 
-local core = require "spfkit.core"
 local data = require "spfkit.providers.data"
+local ptr = require "spfkit.diagnose.ptr"
 
 local M = {}
 
@@ -78,7 +78,7 @@ end
 -- The PTR names of the sending IP (one DNS question).
 local function ptr_names(ctx, ip)
   if not ip or not ctx.query then return {} end
-  local rname = core.expand("%{ir}.%{v}.arpa", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
+  local rname = ptr.reverse(ip)
   local ans = rname and ctx.query(rname, "PTR")
   local out = {}
   for _, r in ipairs(ans and ans.records or {}) do
@@ -99,6 +99,11 @@ local function from_records(records)
   end
 end
 
+--- The provider the bounce's own host names show (no DNS asked), or nil.
+function M.from_bounce(ev)
+  return first_match(bounce_hosts(ev))
+end
+
 --- Infer the provider of a diagnosis.
 -- @tparam table ctx the diagnosis context (`query` for the PTR question)
 -- @tparam table ev the evidence
@@ -106,7 +111,7 @@ end
 -- @treturn ?table `{ id, from = "mail-system-host"|"reporting-mta"|
 --   "received"|"ptr"|"record", host }`
 function M.infer(ctx, ev, records)
-  return first_match(bounce_hosts(ev)) or first_match(ptr_names(ctx, ev.ip)) or from_records(records)
+  return M.from_bounce(ev) or first_match(ptr_names(ctx, ev.ip)) or from_records(records)
 end
 
 --- The provider entry of an id (for names and quoting advice).

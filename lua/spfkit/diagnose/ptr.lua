@@ -15,13 +15,17 @@ local type, ipairs, concat = type, ipairs, table.concat
 M.MAX_NAMES = 10
 
 -- the reverse name and a canonical form of an IP, via the macro engine
-local function reverse(ip)
+--- The reverse (PTR) name of an IP, lower-case, without the final dot,
+-- and the IP in canonical form; nil for what is not an address.
+function M.reverse(ip)
   local name = core.expand("%{ir}.%{v}.arpa", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   if not name then return nil end
   name = name:lower()
   local canon = core.expand("%{i}", { ip = ip, sender = "x@invalid.test", domain = "invalid.test" })
   return name, canon and canon:lower()
 end
+
+local reverse = M.reverse
 
 local function canonical(ip)
   local _, c = reverse(ip)

@@ -5,8 +5,9 @@
 -- `spfkit.diagnose.verify`.
 -- @module spfkit.diagnose.spf
 
-local core = require "spfkit.core"
 local psl = require "spfkit.psl"
+local ptr = require "spfkit.diagnose.ptr"
+local provider = require "spfkit.diagnose.provider"
 local lint = require "spfkit.lint"
 local report = require "spfkit.report"
 local pitfalls = require "spfkit.diagnose.pitfalls"
@@ -74,9 +75,11 @@ local function first_round(ctx, t)
   for _, d in ipairs({ t.from_domain or t.domain, psl.org_domain(t.from_domain or t.domain) }) do
     qs[#qs + 1] = { "_dmarc." .. d, "TXT" }
   end
-  local rname = t.ip and core.expand("%{ir}.%{v}.arpa", { ip = t.ip, sender = "x@invalid.test",
-                                                          domain = "invalid.test" })
-  if rname and not ctx.providers then qs[#qs + 1] = { rname, "PTR" } end
+  -- the IP's PTR names the provider when the bounce's host names do not
+  local rname = t.ip and ptr.reverse(t.ip)
+  if rname and not ctx.providers and not provider.from_bounce(ctx.evidence or {}) then
+    qs[#qs + 1] = { rname, "PTR" }
+  end
   ctx.query_many(qs)
 end
 

@@ -14,8 +14,9 @@ local M = {}
 
 local ipairs, concat = ipairs, table.concat
 
--- How long caches may keep an answer we cannot see the TTL of.
-M.DEFAULT_WAIT = 3600
+-- How long caches may keep an answer we cannot see the TTL of (one
+-- value for the diagnosis, named in the evaluate stage).
+M.DEFAULT_WAIT = require("spfkit.diagnose.spf").DEFAULT_WAIT
 
 local function run(ctx, t, record)
   return whatif.whatif{ ip = t.ip, sender = t.sender, helo = t.helo, record = record, dns = ctx.dns }
