@@ -5,33 +5,11 @@ local spfkit = require "spfkit"
 local schema = require "spec.support.report_schema"
 local evidence = require "spfkit.diagnose.evidence"
 local pitfalls = require "spfkit.diagnose.pitfalls"
+local bounces = require "spec.support.bounces"
 
 -- A Postfix bounce of Gmail's 5.7.26 written by `host` for (domain, ip).
 local function bounce(domain, ip, host)
-  return table.concat({
-    "From: MAILER-DAEMON@" .. host .. " (Mail Delivery System)",
-    "Subject: Undelivered Mail Returned to Sender",
-    "To: info@" .. domain,
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    "This is the mail system at host " .. host .. ".",
-    "",
-    "<someone@gmail.com>: host gmail-smtp-in.l.google.com[142.250.157.26] said:",
-    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the",
-    "550-5.7.26 sender and Gmail users, and has been blocked. The sender must",
-    "550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,",
-    "550-5.7.26 DKIM checks did not pass and SPF check for [" .. domain .. "] did",
-    "550-5.7.26 not pass with ip: [" .. ip .. "]. The sender should visit",
-    "550 5.7.26 https://support.google.com/mail/answer/81126#authentication",
-    "",
-    "--- Below this line is a copy of the message.",
-    "",
-    "Return-Path: <info@" .. domain .. ">",
-    "From: Info <info@" .. domain .. ">",
-    "Subject: test",
-    "",
-    "Hello",
-  }, "\n")
+  return bounces.gmail(domain, ip, { host = host, rcpt = "someone" })
 end
 
 local zone = spfkit.zone{

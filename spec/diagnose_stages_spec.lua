@@ -9,32 +9,10 @@ local evidence = require "spfkit.diagnose.evidence"
 local spf = require "spfkit.diagnose.spf"
 local proposal = require "spfkit.diagnose.proposal"
 local verify = require "spfkit.diagnose.verify"
+local bounces = require "spec.support.bounces"
 
 local function gmail_bounce(domain, ip, extra)
-  return table.concat({
-    "From: MAILER-DAEMON@mail.hosting.example (Mail Delivery System)",
-    "Subject: Undelivered Mail Returned to Sender",
-    "To: info@" .. domain,
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    "This is the mail system at host mail.hosting.example.",
-    "",
-    "<user@gmail.com>: host gmail-smtp-in.l.google.com[142.250.157.26] said:",
-    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the",
-    "550-5.7.26 sender and Gmail users, and has been blocked. The sender must",
-    "550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,",
-    "550-5.7.26 DKIM checks did not pass and SPF check for [" .. domain .. "] did",
-    "550-5.7.26 not pass with ip: [" .. ip .. "]. The sender should visit",
-    "550 5.7.26 https://support.google.com/mail/answer/81126#authentication",
-    "",
-    "--- Below this line is a copy of the message.",
-    "",
-    "Return-Path: <info@" .. domain .. ">",
-    "From: Info <info@" .. domain .. ">",
-    extra or "Subject: test",
-    "",
-    "Hello",
-  }, "\n")
+  return bounces.gmail(domain, ip, { extra = extra })
 end
 
 local zone = spfkit.zone{

@@ -6,32 +6,11 @@
 local spfkit = require "spfkit"
 local html = require "spfkit.report.html"
 local json = require "spfkit.json"
+local bounces = require "spec.support.bounces"
 
 local function gmail_bounce(domain, ip)
-  return table.concat({
-    "From: MAILER-DAEMON@mx.panel-host.example (Mail Delivery System)",
-    "Subject: Undelivered Mail Returned to Sender",
-    "To: office@" .. domain,
-    "Content-Type: text/plain; charset=utf-8",
-    "",
-    "This is the mail system at host mx.panel-host.example.",
-    "",
-    "<someone@gmail.com>: host gmail-smtp-in.l.google.com[142.250.157.27] said:",
-    "550-5.7.26 This mail is unauthenticated, which poses a security risk to the",
-    "550-5.7.26 sender and Gmail users, and has been blocked. The sender must",
-    "550-5.7.26 authenticate with at least one of SPF or DKIM. For this message,",
-    "550-5.7.26 DKIM checks did not pass and SPF check for [" .. domain .. "] did",
-    "550-5.7.26 not pass with ip: [" .. ip .. "]. The sender should visit",
-    "550 5.7.26 https://support.google.com/mail/answer/81126#authentication",
-    "",
-    "--- Below this line is a copy of the message.",
-    "",
-    "Return-Path: <office@" .. domain .. ">",
-    "From: Office <office@" .. domain .. ">",
-    "Subject: quote",
-    "",
-    "Hello",
-  }, "\n")
+  return bounces.gmail(domain, ip, { host = "mx.panel-host.example", user = "office", name = "Office",
+                                     rcpt = "someone", mx_ip = "142.250.157.27", subject = "quote" })
 end
 
 -- A record with many includes (a long value), and a domain whose name is
