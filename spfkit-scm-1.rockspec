@@ -64,6 +64,7 @@ build = {
       ["spfkit.bounce.reasons.transport"] = "lua/spfkit/bounce/reasons/transport.lua",
       ["spfkit.bounce.receiver"] = "lua/spfkit/bounce/receiver.lua",
       ["spfkit.bounce.readers.generic"] = "lua/spfkit/bounce/readers/generic.lua",
+      ["spfkit.bounce.readers.ibm"] = "lua/spfkit/bounce/readers/ibm.lua",
       ["spfkit.bounce.readers.japan"] = "lua/spfkit/bounce/readers/japan.lua",
       ["spfkit.bounce.readers.json"] = "lua/spfkit/bounce/readers/json.lua",
       ["spfkit.bounce.readers.microsoft"] = "lua/spfkit/bounce/readers/microsoft.lua",

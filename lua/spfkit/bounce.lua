@@ -13,6 +13,7 @@ local dsn = require "spfkit.bounce.dsn"
 local scan = require "spfkit.bounce.scan"
 local entry = require "spfkit.bounce.entry"
 local generic = require "spfkit.bounce.readers.generic"
+local reason = require "spfkit.bounce.reason"
 local errors = require "spfkit.errors"
 
 local M = {}
@@ -311,6 +312,7 @@ local function context(top, c, msgf, notice, sender, original)
     ctx.sender = ctx.original.return_path or text.address(ctx.original.from)
   end
   ctx.received = entry.received(top.headers, c.orig)
+  ctx.header_reason, ctx.header_from = reason.header_verdict(top.headers.map)
   return ctx
 end
 
@@ -349,7 +351,9 @@ local function text_records(hrecs, globals, hmap, notice, ctx)
   for a in string.gmatch(list or "", "[^,]+") do
     local addr = text.address(a)
     if addr and #recs < 100 then
-      recs[#recs + 1] = { recipient = addr, diagnostic = diag or text.fold(sub(notice, 1, 400)), action = "failed" }
+      -- without a reply the notice's own prose stands in for the diagnostic
+      recs[#recs + 1] = { recipient = addr, diagnostic = diag or text.fold(sub(notice, 1, 400)), action = "failed",
+        diagnostic_is_notice = not diag or nil }
     end
   end
   if #recs > 0 and not ctx.mta then ctx.mta = "unknown" end
@@ -377,6 +381,35 @@ local function no_records(c, hmap, notice, level, ctx, globals)
   local recs = text_records({}, globals, hmap, notice, ctx)
   for i = 1, #recs do recs[i] = entry.finish(recs[i], ctx) end
   return recs
+end
+
+-- What an entry takes from the returned message's own entry for the same
+-- recipient when its notice said nothing that decides the reason.
+local EXPLAINS = { "diagnostic", "reply_code", "command", "remote_mta", "remote_ip", "reason", "reason_from",
+  "auth", "receiver" }
+
+-- An entry the notice could not explain (reason by default) while the
+-- returned message is itself a bounce (a double bounce, a gateway's notice
+-- wrapping the MTA's): that bounce's words for the same recipient decide.
+local function explain_from_returned(out, c, level)
+  if level >= 2 or not c.attached[1] then return out end
+  local open = false
+  for i = 1, #out do open = open or out[i].reason_from == "default" end
+  if not open then return out end
+  local by = {}
+  for _, e in ipairs(parse_message(c.attached[1].message, level + 1)) do
+    if e.recipient and e.reason_from ~= "default" then by[e.recipient] = by[e.recipient] or e end
+  end
+  for i = 1, #out do
+    local e, inner = out[i], by[out[i].recipient or ""]
+    if e.reason_from == "default" and inner then
+      for _, k in ipairs(EXPLAINS) do e[k] = inner[k] end
+      if text.generic_status(e.status or "") and inner.status and sub(inner.status, 1, 1) == sub(e.status, 1, 1) then
+        e.status = inner.status
+      end
+    end
+  end
+  return out
 end
 
 -- A bounce forwarded inline ("> " quoted).
@@ -432,7 +465,7 @@ parse_message = function(top, level)
     recs[i].notice = notice
     out[#out + 1] = entry.finish(recs[i], ctx)
   end
-  return out
+  return explain_from_returned(out, c, level)
 end
 
 -- Split an mbox ("From " separated) into messages.

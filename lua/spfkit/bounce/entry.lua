@@ -138,7 +138,8 @@ function M.finish(r, ctx)
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
     receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
-    reporter = ctx.reporting_mta and receiver.infer(ctx.reporting_mta),
+    reporter = ctx.reporting_mta and receiver.infer(ctx.reporting_mta), diagnostic_is_notice = r.diagnostic_is_notice,
+    header_reason = ctx.header_reason, header_from = ctx.header_from,
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"

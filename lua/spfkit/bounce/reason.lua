@@ -8,6 +8,8 @@
 --
 --  1. `hint`: a reason set by the reader that found the entry (an ARF
 --     report is `feedback`, an RFC 3834 auto-reply `vacation`);
+--     `header:<field>`: a provider's verdict in the notice's own header
+--     (`reasons.providers.headers`, e.g. au's `X-SPASIGN: NG`);
 --  2. `status`/`action`: a 2.x.x status or `Action: delivered` is `delivered`;
 --     `diagnostic_type`: an X-Unix diagnostic is a local `mailererror`;
 --  3. `status`: a specific enhanced status code (5.1.1, 5.2.2, 5.7.26 ...)
@@ -22,7 +24,9 @@
 --  6. `command`: refused at the connection or greeting is `blocked`;
 --     `reply_code`: 500-504 are syntax errors; `action`: `delayed` is
 --     `expired`; `command`: refused at MAIL FROM is `rejected`;
---  7. `default`: `onhold` when there is a diagnostic, else `undefined`.
+--  7. `default`: `onhold` when the receiver's words are there but name no
+--     reason, else `undefined` (no diagnostic, or only the notice's own
+--     prose standing in for one: `diagnostic_is_notice`).
 --
 -- The SMTP command is the reader's, or else the last one the diagnostic
 -- names ("in reply to RCPT TO command", ">>> DATA", "[RCPT_TO]").
@@ -35,8 +39,8 @@ local M = {}
 -- the failed recordings cost more than they save (see README, Performance)
 if jit then jit.off(true, true) end
 
-local byte, find, lower, match, sub, gmatch = string.byte, string.find, string.lower, string.match, string.sub,
-  string.gmatch
+local byte, find, lower, match, sub, gmatch, gsub = string.byte, string.find, string.lower, string.match,
+  string.sub, string.gmatch, string.gsub
 
 local FAMILIES = { "recipient", "sender", "content", "transport" }
 
@@ -243,9 +247,23 @@ end
 
 local RETRY_HINT = { onhold = true, undefined = true }
 
--- Steps 1 and 2: what the reader, a success or the diagnostic type decide.
+--- The verdict a provider wrote into the notice's header (`PROVIDERS.headers`).
+-- @tparam table hmap the notice's header map (lower-case names)
+-- @treturn ?string reason
+-- @treturn ?string what decided it: "header:<field>"
+function M.header_verdict(hmap)
+  for _, h in ipairs(PROVIDERS.headers) do
+    local v = hmap[h[1]]
+    if type(v) == "string" and lower((gsub(v, "^%s+", ""))):sub(1, #h[2]) == h[2] then return h[3], "header:" .. h[1] end
+  end
+  return nil
+end
+
+-- Steps 1 and 2: what the reader, the notice's header, a success or the
+-- diagnostic type decide.
 local function early(r)
   if r.reason_hint and not RETRY_HINT[r.reason_hint] then return r.reason_hint, "hint" end
+  if r.header_reason then return r.header_reason, r.header_from end
   local st = r.status_in_mail
   if st and sub(st, 1, 2) == "2." then return "delivered", "status" end
   if r.action == "delivered" then return "delivered", "action" end
@@ -300,7 +318,7 @@ local function fallback(r, st, cmd)
   if r.action == "delayed" then return "expired", "action" end
   if cmd == "MAIL" then return "rejected", "command" end
   if reason then return reason, "status" end
-  if r.diagnostic and r.diagnostic ~= "" then return "onhold", "default" end
+  if r.diagnostic and r.diagnostic ~= "" and not r.diagnostic_is_notice then return "onhold", "default" end
   return "undefined", "default"
 end
 

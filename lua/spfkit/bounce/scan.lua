@@ -18,7 +18,7 @@ local find, lower = string.find, string.lower
 --- Name an SMTP command from a phrase (see `spfkit.bounce.readers.util.command`).
 M.command = util.command
 
-for _, family in ipairs({ "unix", "transcript", "webmail", "microsoft", "japan", "json", "generic" }) do
+for _, family in ipairs({ "unix", "transcript", "webmail", "microsoft", "ibm", "japan", "json", "generic" }) do
   for name, fn in pairs(require("spfkit.bounce.readers." .. family)) do M[name] = fn end
 end
 
@@ -45,6 +45,7 @@ M.SIGNATURES = {
       or find(t, "did not reach the following recipient", 1, true) end, "exchange2003" },
   { "exchange", function(t, h) return h["x-ms-exchange-message-is-ndr"] ~= nil
       or find(t, "Diagnostic information for administrators", 1, true) end, "exchange" },
+  { "notes", function(t) return find(t, "------- Failure Reasons", 1, true) end, "notes" },
   { "ezweb", function(_, h) return find(lower(h.from or ""), "ezweb.ne.jp", 1, true) end, "transcript" },
   { "kddi", function(t, h) local f = lower(h.from or "")
       return find(f, "dion.ne.jp", 1, true) or find(f, "auone-net.jp", 1, true)

@@ -213,6 +213,10 @@ local function addr_lines(lines, last, exclude)
       for k = 1, #M.NOT_RCPT_WORDS do
         if find(ll, M.NOT_RCPT_WORDS[k], 1, true) then skip = true; break end
       end
+      -- "name <addr>: error ..." heads the line: the bracketed address is
+      -- the recipient, the rest are its display name and the error's words
+      local head = not skip and match(l, "^%s*[^<>:]-<([^<>%s]+@[^<>%s]+)>%s*:")
+      if head then l = head end
       if not skip then
         for a in addresses_in(l) do
           a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))

@@ -221,7 +221,8 @@ function M.sendmail(lines)
       hdr = lower(hdr)
       if find(hdr, "permanent fatal", 1, true) then section, action = "rcpt", "failed"
       elseif find(hdr, "transient", 1, true) or find(hdr, "non-fatal", 1, true) then section, action = "rcpt", "delayed"
-      elseif find(hdr, "transcript of session", 1, true) then section = "transcript"
+      -- "Transcript of session follows", older releases "of the session"
+      elseif find(hdr, "transcript of", 1, true) and find(hdr, "session", 1, true) then section = "transcript"
       else section = nil end
     elseif section == "rcpt" then
       local a = match(l, "^<?" .. ADDR .. ">?%s*$") or match(l, "^<?" .. ADDR .. ">?%s+%(")
@@ -309,6 +310,12 @@ function M.sendmail(lines)
           break
         end
       end
+    end
+    -- else Sendmail's own words for it ("<rcpt>... Deferred: Connection refused by ...")
+    for k = 1, #localmsgs do
+      if r.diagnostic then break end
+      local a, rest = match(localmsgs[k], "^%s*<?" .. ADDR .. ">?%.%.%.%s*(%S.*)$")
+      if a and lower(a) == r.recipient then r.diagnostic = rest end
     end
     if not r.diagnostic then r.diagnostic = r.reason_text end
     r.reason_text = nil

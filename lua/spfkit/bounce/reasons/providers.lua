@@ -13,6 +13,9 @@
 -- reason}`, plain, lower case, first match wins) and `commands` (the
 -- reason of a reply with only a generic X.0.0 status, by the SMTP command
 -- that failed).
+-- `headers`: a verdict a provider writes into its notice's own header
+-- (`{field (lower case), value (plain, lower case), reason, from}`): it
+-- decides before the reply's words, which such notices rarely quote.
 -- @module spfkit.bounce.reasons.providers
 return {
   codes = {
@@ -46,6 +49,11 @@ return {
         { 1200, 1210, "blocked" }, { 1220, 1250, "blocked" }, { 1300, 1340, "toomanyconn" },
         { 1350, 1490, "toomanyconn" } },
     },
+  },
+  headers = {
+    { "x-spasign", "ng", "filtered",
+      from = "au (KDDI, EZweb) notices: X-SPASIGN: NG marks a refusal by the recipient's own reception filter "
+        .. "(Sisimai lib/Sisimai/Lhost/EZweb.pm)" },
   },
   receivers = {
     microsoft = { from = "Outlook.com / Hotmail (Sisimai lib/Sisimai/Lhost/Outlook.pm, Rhost/ExchangeOnline.pm)",

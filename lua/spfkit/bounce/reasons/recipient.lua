@@ -46,6 +46,7 @@ return {
       commands = { MAIL = "rejected", DATA = "filtered" },
       "not listed in domino directory", "not listed in public name & address book",
       "non répertorié dans l'annuaire domino", "domino ディレクトリには見つかりません",
+      "ディレクトリのリストにありません",
     },
     -- Yahoo refuses unknown users after DATA: there DATA does not mean a filter
     { from = "Yahoo postmaster error codes (554 delivery error: dd This user doesn't have a ... account)",

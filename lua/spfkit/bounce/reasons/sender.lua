@@ -79,6 +79,10 @@ return {
       "network is temporary blacklisted", "server requires confirmation", "unresolvable relay host name",
       "may not be mail exchanger", "in a black list", "rejected based on blacklist",
     },
+    { from = "a server that drops or refuses the sending host's connection (Sendmail 'Deferred: Connection "
+      .. "refused by', 'Connection reset by peer during greeting wait'), Sisimai lib/Sisimai/Reason/Blocked.pm",
+      "connection refused by", "connection reset by peer", "connection dropped", "connection was dropped by remote host",
+    },
     { from = "bare refusals: the failing command decides (Sendmail/Postfix 'Access denied' at MAIL FROM)",
       commands = { MAIL = "rejected" },
       "access denied",

@@ -35,6 +35,9 @@ return {
       "not capable", "service not available", "temporarily unavailable", "service currently unavailable",
       "could not load drd", "loops back to myself", "queue file write error", "upstream error",
     },
+    { from = "Exim deliver.c / transports (delivery to file or pipe forbidden, local delivery failed)",
+      "delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed",
+    },
   },
   mailererror = {
     { from = "Sendmail/Postfix local delivery agents (X-Unix diagnostics, procmail, pipes)",
@@ -46,6 +49,11 @@ return {
   syntaxerror = {
     { from = "RFC 5321 4.2.2 (500-504 syntax and sequence errors)",
       "improper sequence of commands", "bad sequence of commands", "syntax error, command unrecognized",
+    },
+    { from = "Exim parser.c address errors (\"malformed address: %.32s may not follow %.*s\"), "
+      .. "as listed by Sisimai lib/Sisimai/Lhost/Exim.pm",
+      "malformed address:", "angle-brackets nested too deep", "expected word or \"<\"",
+      "domain missing in source-routed address",
     },
   },
 }
