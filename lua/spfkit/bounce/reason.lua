@@ -254,7 +254,8 @@ local RETRY_HINT = { onhold = true, undefined = true }
 function M.header_verdict(hmap)
   for _, h in ipairs(PROVIDERS.headers) do
     local v = hmap[h[1]]
-    if type(v) == "string" and lower((gsub(v, "^%s+", ""))):sub(1, #h[2]) == h[2] then return h[3], "header:" .. h[1] end
+    local value = type(v) == "string" and lower((gsub(v, "^%s+", ""))) or ""
+    if sub(value, 1, #h[2]) == h[2] then return h[3], "header:" .. h[1] end
   end
   return nil
 end

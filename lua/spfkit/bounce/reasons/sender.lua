@@ -81,7 +81,8 @@ return {
     },
     { from = "a server that drops or refuses the sending host's connection (Sendmail 'Deferred: Connection "
       .. "refused by', 'Connection reset by peer during greeting wait'), Sisimai lib/Sisimai/Reason/Blocked.pm",
-      "connection refused by", "connection reset by peer", "connection dropped", "connection was dropped by remote host",
+      "connection refused by", "connection reset by peer", "connection dropped",
+      "connection was dropped by remote host",
     },
     { from = "bare refusals: the failing command decides (Sendmail/Postfix 'Access denied' at MAIL FROM)",
       commands = { MAIL = "rejected" },
