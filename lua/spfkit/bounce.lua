@@ -313,6 +313,10 @@ local function context(top, c, msgf, notice, sender, original)
   end
   ctx.received = entry.received(top.headers, c.orig)
   ctx.header_reason, ctx.header_from = reason.header_verdict(top.headers.map)
+  -- the host of a bounce address in From: wrote the notice (when no
+  -- Reporting-MTA says so): its provider's own words may decide the reason
+  local from = text.address(top.headers.map.from)
+  if from and has_any(match(from, "^[^@]*"), M.BOUNCE_FROM) then ctx.author_host = match(from, "@(.+)$") end
   return ctx
 end
 

@@ -110,7 +110,7 @@ function M.finish(r, ctx)
   e.remote_ip = r.remote_ip
   -- status: the DSN's unless generic, then a more specific one from the text
   local st = r.status
-  local tst = diag and text.find_status(diag)
+  local tst = diag and (text.quoted_status(diag) or text.find_status(diag))
   if not tst and r.diag_alt then tst = text.find_status(r.diag_alt) end
   -- (or the server's own, more specific code of the same class)
   local same_class = st and tst and sub(st, 1, 1) == sub(tst, 1, 1) and not text.generic_status(tst)
@@ -138,7 +138,7 @@ function M.finish(r, ctx)
     reason_hint = r.reason_hint, status = st, status_in_mail = in_mail, action = e.action,
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
     receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
-    reporter = ctx.reporting_mta and receiver.infer(ctx.reporting_mta), diagnostic_is_notice = r.diagnostic_is_notice,
+    reporter = receiver.infer(ctx.reporting_mta or ctx.author_host), diagnostic_is_notice = r.diagnostic_is_notice,
     header_reason = ctx.header_reason, header_from = ctx.header_from,
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then

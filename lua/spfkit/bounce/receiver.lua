@@ -36,6 +36,7 @@ M.RECEIVERS = {
   { "att", hosts = { "att.net", "sbcglobal.net" }, words = { "att.net" } },
   { "proofpoint", hosts = { "pphosted.com", "ppe-hosted.com" }, words = { "proofpoint" } },
   { "mimecast", hosts = { "mimecast.com", "mimecast-offshore.com" }, words = { "mimecast" } },
+  { "messagelabs", hosts = { "messagelabs.com" }, words = { "messagelabs", "email security.cloud" } },
   { "barracuda", hosts = { "barracudanetworks.com", "ess.barracudanetworks.com" }, words = { "barracuda" } },
   { "tencent", hosts = { "qq.com", "exmail.qq.com" }, words = { "qq.com", "tencent" } },
   { "docomo", hosts = { "docomo.ne.jp" }, words = { "docomo.ne.jp" } },

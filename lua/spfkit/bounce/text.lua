@@ -59,6 +59,17 @@ function M.find_status(s, init)
   end
 end
 
+--- The status of an SMTP reply quoted in a text that opens with a status of
+-- its own ("5.1.0 - Unknown address error 550-'5.2.2 ... Mailbox Full'",
+-- Amazon SES): the refusing server's code is the more specific fact.
+-- @tparam string s
+-- @treturn ?string code
+function M.quoted_status(s)
+  if not find(s, "^%s*[245]%.%d") then return nil end
+  local code = match(s, "%f[%d][245]%d%d[%s%-]+['\"]?([245]%.%d%d?%d?%.%d%d?%d?)%f[^%d%.]")
+  return code and M.valid_status(code) and code or nil
+end
+
 --- Whether a status code is a generic one (`X.0.0`).
 -- @tparam ?string code
 -- @treturn boolean

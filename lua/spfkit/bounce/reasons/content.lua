@@ -34,6 +34,11 @@ return {
       "unacceptable content", "mail content denied", "banned content", "recurrent pattern detection",
       "mass mailer", "uribl", "probability of being", "high probability of",
     },
+    -- a blocklisted link is the content's fault, not the sending host's
+    -- (outranks "blacklisted", which it contains)
+    { from = "URI blocklists (URIBL, SURBL) quoted by iMail, SpamAssassin, Postfix milters",
+      "blacklisted url", "blacklisted uri", "blacklisted link", "blocklisted url", "blocklisted link", "surbl",
+    },
   },
   policyviolation = {
     { from = "Gmail (illegal attachment, content security issue), Microsoft (organizational settings), "

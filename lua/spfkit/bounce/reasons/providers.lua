@@ -62,6 +62,14 @@ return {
     -- unknown" (no address) its content filter
     au = { from = "Sisimai lib/Sisimai/Rhost/KDDI.pm (replies of lsean.ezweb.ne.jp / msmx.au.com)",
       phrases = { { ">: user unknown", "userunknown" }, { "550 : user unknown", "filtered" } } },
+    -- Symantec Email Security.cloud answers an address its customer has not
+    -- registered with its own code 542 ("542 <addr> Rejected")
+    messagelabs = { from = "Symantec Email Security.cloud (MessageLabs) notices, Sisimai lib/Sisimai/Lhost/MessageLabs.pm",
+      phrases = { { "542 ", "userunknown" } } },
+    -- Zoho Mail gives up on an unreachable host with "ERROR_CODE :421 ...
+    -- Host not reachable" once its retries are over
+    zoho = { from = "Zoho Mail delivery failure notices, Sisimai lib/Sisimai/Lhost/Zoho.pm",
+      phrases = { { "host not reachable", "expired" } } },
     docomo = { from = "Sisimai lib/Sisimai/Rhost/NTTDOCOMO.pm (replies of mfsmax.docomo.ne.jp)",
       phrases = { { "552 too much mail data", "mailboxfull" }, { "552 too many recipients", "toomanyconn" } },
       commands = { RCPT = "userunknown", DATA = "rejected" } },
