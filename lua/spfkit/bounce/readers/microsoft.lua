@@ -66,7 +66,17 @@ function M.exchange(lines)
   return recs
 end
 
-local EX2003 = { ["000C05A6"] = "userunknown", ["00010256"] = "userunknown", ["000D06B5"] = "mailboxfull" }
+-- Exchange 2003's own diagnostic codes ("MSEXCH:IMS:... (000C05A6) Unknown
+-- Recipient"), as listed by Sisimai lib/Sisimai/Lhost/Exchange2003.pm
+local EX2003 = {
+  ["000C05A6"] = "userunknown",   -- Unknown Recipient
+  ["00010256"] = "systemerror",   -- Too many recipients
+  ["000D06B5"] = "systemerror",   -- No proxy for recipient
+  ["00120270"] = "networkerror",  -- Too Many Hops
+  ["00050311"] = "contenterror", ["000502CC"] = "contenterror", -- Conversion to Internet format failed
+  ["000B0981"] = "securityerror", -- 502 Server does not support AUTH
+  ["000C0595"] = "filtered",      -- Ambiguous Recipient
+}
 
 --- Exchange 2003: "did not reach the following recipient(s):".
 function M.exchange2003(lines)

@@ -13,6 +13,8 @@ return {
   exceedlimit = {
     { from = "RFC 3463 X.2.3 (message length exceeds administrative limit)",
       "exceeds the local limit", "message length exceeds", "exceeds administrative limit",
+      -- amavisd-new (outranks "message size exceeds")
+      "message size exceeds recipient",
     },
   },
   notcompliantrfc = {
@@ -25,6 +27,8 @@ return {
     { from = "Postfix/amavis/ClamAV/Sophos rejections, Sisimai lib/Sisimai/Reason/VirusDetected.pm",
       "virus detected", "infected with a virus", "contains a virus", "virus found", "malware",
       "potentially executable attachment", "used by recent viruses",
+      -- amavisd-new: "554 5.7.0 Reject, id=... - INFECTED: ..."
+      "- infected",
     },
   },
   spamdetected = {
@@ -49,6 +53,7 @@ return {
       "security policies", "prohibited attachment", "attachment is not allowed",
       "content presents a potential security issue", "host network not allowed",
       "header are not accepted", "message given low priority", "posts without solving a captcha",
+      "messages with multiple addresses", "we do not accept messages containing images or other attachments",
     },
   },
   contenterror = {
@@ -56,7 +61,12 @@ return {
       "content restrictions", "content rejected", "invalid message content", "improper use of 8-bit data",
       "8bit data", "header line too long", "line too long", "bad message content", "message header is not",
       "invalid mime", "mime header", "mime complexity", "malformed mime", "header size exceeds",
-      "too many received: headers",
+      "too many received: headers", "too many \"received\" headers",
+      -- Gmail (improperly formatted binary content, unnecessary base64), Microsoft (header size limit)
+      "improperly-formatted binary content", "unnecessary base64 encoding",
+      "message header size, or recipient list, exceeds policy limit",
+      -- amavisd-new: "554 5.6.0 Reject, id=... - BAD HEADER: ..."
+      "- bad header:",
     },
   },
 }

@@ -64,7 +64,8 @@ return {
       phrases = { { ">: user unknown", "userunknown" }, { "550 : user unknown", "filtered" } } },
     -- Symantec Email Security.cloud answers an address its customer has not
     -- registered with its own code 542 ("542 <addr> Rejected")
-    messagelabs = { from = "Symantec Email Security.cloud (MessageLabs) notices, Sisimai lib/Sisimai/Lhost/MessageLabs.pm",
+    messagelabs = {
+      from = "Symantec Email Security.cloud (MessageLabs) notices, Sisimai lib/Sisimai/Lhost/MessageLabs.pm",
       phrases = { { "542 ", "userunknown" } } },
     -- Zoho Mail gives up on an unreachable host with "ERROR_CODE :421 ...
     -- Host not reachable" once its retries are over

@@ -76,7 +76,8 @@ return {
       "mailbox is full", "mailbox full", "mailbox is over quota", "over quota", "quota exceeded",
       "exceeded storage allocation", "not enough disk space", "not enough storage",
       "does not have enough space", "mailfolder is full", "mailbox size limit exceeded", "mailbox has exceeded",
-      "disk quota", "disc quota", "full mailbox", "insufficient disk space", "user's mailbox is full",
+      "disk quota", "disc quota", "quota exceed", "mailbox quota usage exceeded", "space has been used up",
+      "full mailbox", "insufficient disk space", "user's mailbox is full",
       "account is full", "inbox is full", "exceeding its mailbox quota", "mail quota exceeded", "quota full",
       "no space left", "quota violation", "boite du destinataire pleine", "too much mail data",
     },
@@ -94,7 +95,7 @@ return {
       "is disabled", "account expired", "currently suspended", "user suspended", "account is locked",
       "temporarily inactive", "deactivated mailbox", "mailbox is frozen", "boite du destinataire archivee",
       "recipient account is blocked", "invalid/inactive user",
-      "mailbox unavailable or access denied",
+      "mailbox unavailable or access denied", "temporary locked",
     },
   },
   hasmoved = {
@@ -109,6 +110,10 @@ return {
       "resolver.rst.notauthorized", "not authorized to send to", "restricted to", "this account is protected by",
       "refuse to receive mail", "has restricted sms e-mail", "message filtered",
       "not found recipient account", "refuses to receive this mail",
+    },
+    { from = "Lotus Domino (Cannot route mail to user), Facebook (recipient's preferences), "
+      .. "as listed by Sisimai lib/Sisimai/Lhost/Domino.pm, Lhost/Facebook.pm",
+      "cannot route mail to user", "preferences prevent messages from being delivered",
     },
   },
   hostunknown = {
@@ -125,6 +130,11 @@ return {
     { from = "DragonFly Mail Agent dma (DNS lookup failure: host ... not found)",
       "dns lookup failure",
     },
+    { from = "Exim router errors (all host address lookups failed permanently, all relevant MX records point to "
+      .. "non-existent hosts), KDDI notices; as listed by Sisimai lib/Sisimai/Lhost/Exim.pm, Lhost/KDDI.pm",
+      "all host address lookups failed permanently", "all relevant mx records point to non-existent hosts",
+      "as the remote domain doesnt exist",
+    },
   },
   notaccept = {
     { from = "RFC 7505 (null MX); Exim, qmail, Sendmail, iCloud, Yahoo replies",
@@ -132,8 +142,15 @@ return {
       "does not receive mail", "not accept any mail", "indicated no smtp service", "no mx record found for domain",
       "couldn't find a mail exchanger",
     },
+    { from = "Exim (no host found for existing SMTP connection), OpenSMTPD (Destination seem to reject all mails), "
+      .. "as listed by Sisimai lib/Sisimai/Lhost/Exim.pm, Lhost/OpenSMTPD.pm",
+      "no host found for existing smtp connection", "destination seem to reject all mails",
+    },
   },
   systemfull = {
     { from = "RFC 3463 X.3.1; Sisimai lib/Sisimai/Reason/SystemFull.pm", "mail system full" },
+    -- qmail-remote's words for a remote disk that is full (outranks "mailbox unavailable")
+    { from = "qmail (mailbox unavailable (not enough free space)), Sisimai lib/Sisimai/Lhost/qmail.pm",
+      "mailbox unavailable (not enough free space)" },
   },
 }

@@ -48,6 +48,11 @@ return {
       "unable to relay", "relay not permitted", "we do not relay", "relaying disallowed", "not an open relay",
       "relaying mail to", "no relaying", "not allowed to relay", "relay prohibited",
       "not configured to relay", "insecure mail relay", "that domain isn't in my list of allowed rcpthosts",
+      -- KDDI (au) notices, Sisimai lib/Sisimai/Lhost/KDDI.pm
+      "due to the following smtp relay error",
+      -- Sisimai lib/Sisimai/Reason/NoRelaying.pm
+      "as a relay", "not a gateway", "not local host",
+      "requires authentication when attempting to send to a non-local e-mail address",
     },
     { from = "Amazon SES sandbox (554 Message rejected: Email address is not verified)",
       "identities failed the check",
@@ -58,6 +63,7 @@ return {
       "too many connections", "too many concurrent", "connection limit", "too many smtp sessions",
       "too many simultaneous", "max connections", "connection rate limit", "too many recipients",
       "ip frequency limited", "too many errors from your ip", "trop de connexions",
+      "has exceeded the max emails per hour",
     },
   },
   blocked = {
@@ -104,6 +110,9 @@ return {
       "from: domain is invalid", "has an outgoing mail suspension", "mailfrom domain is listed in",
       "not member article from", "you are not a member of this mailing list", "returned mail not accepted here",
       "from a different address or alias",
+      "delivery not authorized, message refused", "error: no third-party dsns", "transaction failed unsigned dsn for",
+      "recursive cname records for", "your access to submit messages to this e-mail system has been rejected",
+      "denied [bouncedeny]", "rule imposed mailbox access for",
       "sender is spammer", "sender domain listed at", "sendernoa", "server does not accept mail from",
       "spam reporting address", "too many spam complaints", "your email address has been blacklisted",
     },

@@ -14,6 +14,15 @@ return {
       "forwarding loop count exceeded", "message looping", "probably in a routing loop", "unable to resolve route",
       "unrouteable mail domain",
     },
+    { from = "OpenSMTPD mta errors, Courier (DNS lookup failed.), Lotus Notes (maximum hop count), qmail "
+      .. "(wasn't able to establish an SMTP connection); as listed by Sisimai lib/Sisimai/Lhost/OpenSMTPD.pm, "
+      .. "Courier.pm, Notes.pm, qmail.pm",
+      "address family mismatch on destination mxs", "all routes to destination blocked", "bad dns lookup error code",
+      "could not retrieve source address", "loop detected", "network error on destination mxs",
+      "no mx found for domain", "no mx found for destination", "no valid route to remote mx",
+      "no valid route to destination", "temporary failure in mx lookup", "dns lookup failed",
+      "exceeded maximum hop count", "able to establish an smtp connection",
+    },
   },
   expired = {
     { from = "RFC 3463 X.4.7; Postfix (delivery time expired), Sendmail (timeout), Exim (retry timeout), "
@@ -27,6 +36,12 @@ return {
       "could not find a gateway for", "it has not been collected after", "message timed out",
       "not reachable within the allowed queue period", "could not be delivered for more than",
     },
+    { from = "delay warnings: Gmail (Delivery to the following recipient has been delayed), Exim (No action is "
+      .. "required on your part); as listed by Sisimai lib/Sisimai/Lhost/Gmail.pm, Lhost/MailRu.pm",
+      "delivery to the following recipient has been delayed", "no action is required on your part",
+      "delivery attempts will continue to be", "unable to deliver message after multiple retries",
+      "has been delayed",
+    },
   },
   systemerror = {
     { from = "RFC 5321 421/451 texts; Postfix, Sendmail, Microsoft, Sisimai lib/Sisimai/Reason/SystemError.pm",
@@ -36,7 +51,14 @@ return {
       "could not load drd", "loops back to myself", "queue file write error", "upstream error",
     },
     { from = "Exim deliver.c / transports (delivery to file or pipe forbidden, local delivery failed)",
-      "delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed",
+      "delivery to file forbidden", "delivery to pipe forbidden", "local delivery failed", "lmtp error after ",
+    },
+    { from = "amavisd-new relay failures, Lotus Domino (several matches), qmail (bad interpreter); as listed by "
+      .. "Sisimai lib/Sisimai/Lhost/Amavis.pm, Domino.pm, qmail.pm",
+      "temporary mta failure on relaying", "rejected by next-hop mta on relaying",
+      "unable to relay message back to mta",
+      "several matches found in domino directory", "bad interpreter: no such file or directory",
+      "aliasing/forwarding loop broken", "can't create user output file",
     },
   },
   mailererror = {
