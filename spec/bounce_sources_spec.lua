@@ -1,0 +1,205 @@
+-- Where a reason comes from when the reply alone does not say it: a Lotus
+-- Notes failure section, a provider's verdict in the notice's header, the
+-- bounce returned inside a gateway's notice, Sendmail's own per-recipient
+-- words, the notice's author, a reply quoted after a summary status, and
+-- the difference between a receiver's unclassified words (onhold) and
+-- none at all (undefined). Our own fixtures, other hosts and wordings than
+-- the shared corpora.
+local bounce = require "spfkit.bounce"
+local reason = require "spfkit.bounce.reason"
+
+local function parse(lines)
+  return assert(bounce.parse(table.concat(lines, "\n") .. "\n"))
+end
+
+local function only(list)
+  assert.are.equal(1, #list)
+  return list[1]
+end
+
+describe("a Lotus Notes failure section", function()
+  local function notes(words, rcpts)
+    local out = {
+      "From: postmaster@gw.example.org", "To: alice@example.com", "Subject: Undeliverable message",
+      "MIME-Version: 1.0", "Content-Type: text/plain; charset=us-ascii", "",
+      "------- Failure Reasons  --------", "",
+    }
+    for _, w in ipairs(words) do out[#out + 1] = w end
+    for _, r in ipairs(rcpts) do out[#out + 1] = r end
+    for _, l in ipairs({ "", "------- Returned Message --------", "From: alice@example.com", "To: bob@example.org",
+      "Subject: hello", "", "hello" }) do out[#out + 1] = l end
+    return out
+  end
+
+  it("gives every address of the section the section's words", function()
+    local list = parse(notes({ "User not listed in Domino Directory" }, { "bob@example.org", "carol@example.org" }))
+    assert.are.equal(2, #list)
+    for _, e in ipairs(list) do
+      assert.are.equal("notes", e.mta)
+      assert.are.equal("User not listed in Domino Directory", e.diagnostic)
+      assert.are.equal("userunknown", e.reason)
+    end
+  end)
+
+  it("keeps words it cannot classify as the receiver's (onhold, not undefined)", function()
+    local e = only(parse(notes({ "Router: quarantined by site rule 12" }, { "bob@example.org" })))
+    assert.are.equal("Router: quarantined by site rule 12", e.diagnostic)
+    assert.are.equal("onhold", e.reason)
+  end)
+end)
+
+describe("a provider's verdict in the notice's header", function()
+  it("reads au's X-SPASIGN: NG as the recipient's own filter", function()
+    local e = only(parse({
+      "From: <Postmaster@ezweb.ne.jp>", "To: <shop@example.com>", "Subject: Mail System Error - Returned Mail",
+      "X-SPASIGN: NG", "Content-Type: text/plain; charset=us-ascii", "",
+      "<kenta-1999@ezweb.ne.jp>", "Each of the following recipients was rejected by a remote mail server.",
+    }))
+    assert.are.equal("kenta-1999@ezweb.ne.jp", e.recipient)
+    assert.are.equal("filtered", e.reason)
+    assert.are.equal("header:x-spasign", e.reason_from)
+  end)
+
+  it("decides nothing when the header says OK", function()
+    assert.is_nil(reason.header_verdict({ ["x-spasign"] = "OK" }))
+    assert.are.equal("filtered", (reason.header_verdict({ ["x-spasign"] = " NG" })))
+  end)
+end)
+
+describe("a bounce returned inside a gateway's notice", function()
+  local function gateway(inner_reply)
+    return {
+      "From: gateway@relay.example.net", "To: dave@example.com", "Subject: Mail could not be delivered",
+      "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="gw"', "",
+      "--gw", "Content-Type: text/plain", "",
+      "The following mail could not be delivered.",
+      "Reason: Unable to deliver message to <erin@example.biz>.",
+      "--gw", "Content-Type: message/rfc822", "",
+      "From: MAILER-DAEMON@mx.example.biz", "To: dave@example.com", "Subject: Returned mail: see transcript",
+      "Content-Type: text/plain", "",
+      "   ----- The following addresses had permanent fatal errors -----", "<erin@example.biz>", "",
+      "   ----- Transcript of session follows -----", "... while talking to mx.example.biz.:",
+      ">>> RCPT To:<erin@example.biz>", "<<< " .. inner_reply, "",
+      "--gw--",
+    }
+  end
+
+  it("takes the returned bounce's reply for the same recipient", function()
+    local e = only(parse(gateway("552 5.2.2 <erin@example.biz>... Mailbox over quota")))
+    assert.are.equal("erin@example.biz", e.recipient)
+    assert.are.equal(552, e.reply_code)
+    assert.are.equal("5.2.2", e.status)
+    assert.are.equal("mailboxfull", e.reason)
+    assert.are.equal("RCPT", e.command)
+  end)
+end)
+
+describe("Sendmail's own words for a recipient", function()
+  it("reads '<rcpt>... Deferred: Connection refused by' under a queue timeout as a refusal", function()
+    local e = only(parse({
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@out.example.com>", "To: frank@example.com",
+      "Subject: Returned mail: see transcript for details", "MIME-Version: 1.0",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="s1"', "",
+      "--s1", "", "   ----- The following addresses had permanent fatal errors -----", "<gina@example.info>", "",
+      "   ----- Transcript of the session follows -----",
+      "<gina@example.info>... Deferred: Connection refused by mx2.example.info.",
+      "Message could not be delivered for 5 days", "",
+      "--s1", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; out.example.com", "",
+      "Final-Recipient: RFC822; gina@example.info", "Action: failed", "Status: 4.4.7", "", "--s1--",
+    }))
+    assert.are.equal("Deferred: Connection refused by mx2.example.info.", e.diagnostic)
+    assert.are.equal("blocked", e.reason)
+  end)
+end)
+
+describe("a line that heads with 'name <addr>:'", function()
+  it("takes the bracketed address as the recipient, not the display name", function()
+    local e = only(parse({
+      "From: Mail Delivery System <mailer-daemon@smtp.example.com>", "To: hank@example.com",
+      "Subject: Mail failure - malformed recipient address", "", "One or more recipient addresses were wrong:",
+      "  ivy@example.com <judy@example.net>: malformed address: <judy@example.net> may not follow ivy@example.com",
+      "This address has been ignored.",
+    }))
+    assert.are.equal("judy@example.net", e.recipient)
+    assert.are.equal("syntaxerror", e.reason)
+  end)
+end)
+
+describe("the notice's author", function()
+  it("lets the provider that wrote the notice decide with its own words", function()
+    local e = only(parse({
+      "From: mailer-daemon@mail.zoho.com", "To: kim@example.com", "Subject: Undelivered Mail Returned to Sender",
+      "Content-Type: text/plain", "",
+      "A message that you sent could not be delivered to one or more of its recipients.",
+      "liam@example.org Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.",
+    }))
+    assert.are.equal("liam@example.org", e.recipient)
+    assert.are.equal("expired", e.reason)
+    assert.are.equal("phrase:zoho:host not reachable", e.reason_from)
+  end)
+
+  it("leaves the same words to the generic tables from any other author", function()
+    local e = only(parse({
+      "From: mailer-daemon@mx.example.net", "To: kim@example.com", "Subject: Undelivered Mail Returned to Sender",
+      "Content-Type: text/plain", "",
+      "A message that you sent could not be delivered to one or more of its recipients.",
+      "liam@example.org Error, ERROR_CODE :421, ERROR_CODE :, Host not reachable.",
+    }))
+    assert.are.equal("networkerror", e.reason)
+  end)
+
+  it("reads MessageLabs' own 542 as an unknown recipient", function()
+    local e = only(parse({
+      "From: Mail Delivery System <MAILER-DAEMON@messagelabs.com>", "To: mona@example.com",
+      "Subject: Mail Delivery Failure", "Content-Type: text/plain", "",
+      "I was unable to deliver your message to the following addresses:", "", "nora@example.co.uk", "",
+      "Reason: 542 nora@example.co.uk Rejected",
+    }))
+    assert.are.equal("userunknown", e.reason)
+  end)
+end)
+
+describe("a reply quoted after a summary status", function()
+  it("takes the refusing server's status over the summary's", function()
+    local e = only(parse({
+      "From: MAILER-DAEMON@relay.example.com", "To: oscar@example.com", "Subject: Delivery Status Notification",
+      "MIME-Version: 1.0", 'Content-Type: multipart/report; report-type=delivery-status; boundary="q"', "",
+      "--q", "Content-Type: text/plain", "", "Delivery failed.", "",
+      "--q", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; relay.example.com", "",
+      "Final-Recipient: rfc822; pat@example.org", "Action: failed", "Status: 5.0.0",
+      "Diagnostic-Code: smtp; 5.1.0 - Unknown address error 552-'5.2.2 <pat@example.org>... Mailbox Full'",
+      "", "--q--",
+    }))
+    assert.are.equal("5.2.2", e.status)
+    assert.are.equal("mailboxfull", e.reason)
+  end)
+end)
+
+describe("reason data", function()
+  it("reads a blocklisted link as spam content, a blocklisted host as a block", function()
+    assert.are.equal("spamdetected", (reason.match("550 REJECTED - Blacklisted URL in message (shop.example)")))
+    assert.are.equal("blocked", (reason.match("550 Client 192.0.2.9 is blacklisted at bl.example.net")))
+  end)
+
+  it("names Exim's address-syntax errors", function()
+    assert.are.equal("syntaxerror", (reason.match("angle-brackets nested too deep")))
+  end)
+end)
+
+describe("a notice that names no reply", function()
+  it("is undefined when only the notice's own prose stands for the diagnostic", function()
+    local e = only(parse({
+      "From: MAILER-DAEMON@mx.example.com (Mail Delivery System)", "To: quinn@example.com",
+      "Subject: Undelivered Mail Returned to Sender", "MIME-Version: 1.0",
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="u"', "",
+      "--u", "Content-Type: text/plain", "",
+      "This is the mail system at host mx.example.com.", "Your message could not be delivered.", "",
+      "--u", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; mx.example.com", "",
+      "--u", "Content-Type: message/rfc822", "", "From: quinn@example.com", "To: rosa@example.net",
+      "Subject: hi", "", "hi", "--u--",
+    }))
+    assert.are.equal("rosa@example.net", e.recipient)
+    assert.are.equal("undefined", e.reason)
+    assert.truthy(e.diagnostic)
+  end)
+end)
