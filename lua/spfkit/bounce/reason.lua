@@ -329,9 +329,11 @@ end
 --   `reason_hint`, `texts` (extra texts, most specific first), `receiver`
 --   (`spfkit.bounce.receiver` name of the refusing provider), `reporter`
 --   (the same for the provider whose host wrote the notice), `notice` (the
---   notice's prose, read last, when the entry quotes no SMTP reply)
+--   notice's prose, read last, when the entry quotes no SMTP reply),
+--   `diagnostic_is_notice` (the diagnostic is that prose, not a receiver's
+--   words), `header_reason`/`header_from` (`header_verdict` of the notice)
 -- @treturn string reason
--- @treturn string what decided it: "hint", "status", "action",
+-- @treturn string what decided it: "hint", "header:<field>", "status", "action",
 --   "diagnostic_type", "code:<provider> <code>", "phrase:<phrase>",
 --   "phrase:<receiver>:<phrase>", "reply_code", "command" or "default"
 function M.classify(r)
