@@ -203,3 +203,65 @@ describe("a notice that names no reply", function()
     assert.truthy(e.diagnostic)
   end)
 end)
+
+describe("the final word among several attempts", function()
+  it("takes the later MX's permanent refusal over an earlier one's deferral", function()
+    local e = only(parse({
+      "From: Mail Delivery Subsystem <MAILER-DAEMON@out.example.com>", "To: sam@example.com",
+      "Subject: Returned mail: see transcript for details", "Content-Type: text/plain", "",
+      "   ----- The following addresses had permanent fatal errors -----", "<tara@example.net>", "",
+      "   ----- Transcript of session follows -----", "... while talking to mx1.example.net.:",
+      "<<< 451 try again later", "... while talking to mx2.example.net.:", ">>> RCPT To:<tara@example.net>",
+      "<<< 553 5.3.0 tara@example.net... mailbox disabled by administrator", "",
+    }))
+    assert.are.equal(553, e.reply_code)
+    assert.are.equal("RCPT", e.command)
+    assert.are.equal("mx2.example.net", e.remote_mta)
+  end)
+
+  it("keeps the DSN's own Diagnostic-Code when the notice quotes another attempt's reply", function()
+    local e = only(parse({
+      "From: MAILER-DAEMON@out.example.com", "To: sam@example.com", "Subject: Delivery failure",
+      "MIME-Version: 1.0", 'Content-Type: multipart/report; report-type=delivery-status; boundary="m"', "",
+      "--m", "Content-Type: text/plain", "", "This is the mail system at host out.example.com.", "",
+      "<uma@example.org>: host mx1.example.org[192.0.2.1] said: 421 mx1.example.org is busy,",
+      "    please try again later (in reply to RCPT TO command)", "", "--m", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; out.example.com", "",
+      "Final-Recipient: rfc822; uma@example.org", "Action: failed", "Status: 5.2.2",
+      "Diagnostic-Code: smtp; 552 over quota", "", "--m--",
+    }))
+    assert.are.equal(552, e.reply_code)
+    assert.are.equal("mailboxfull", e.reason)
+  end)
+end)
+
+describe("a reply quoted inside the local MTA's own", function()
+  it("gives the remote server's code and status (Amazon WorkMail's '<421 4.4.2 ...>')", function()
+    local text = require "spfkit.bounce.text"
+    local st, code = text.quoted_reply("554 4.4.7 Message expired: unable to deliver in 900 minutes.<421 4.4.2 "
+      .. "Connection timed out>")
+    assert.are.equal("4.4.2", st)
+    assert.are.equal(421, code)
+    st, code = text.quoted_reply("5.1.0 - Unknown address error 550-'5.1.1 <a@example.org>: unknown'")
+    assert.are.equal("5.1.1", st)
+    assert.are.equal(550, code)
+    -- a plain reply quotes nothing; a code whose status is of another class is no reply
+    assert.is_nil((text.quoted_reply("550 5.7.1 rejected <a@example.org>")))
+    assert.is_nil((text.quoted_reply("554 5.0.0 see <421 5.4.2 odd>")))
+  end)
+
+  it("reads a DSN field written into a plain-text notice as its value", function()
+    local e = only(parse({
+      "From: MAILER-DAEMON@mail.example.com", "To: vic@example.com", "Subject: Delivery Status Notification",
+      "Content-Type: text/plain", "", "An error occurred while trying to deliver the mail to the following "
+      .. "recipients:", "wendy@example.net", "", "Technical report:", "", "Reporting-MTA: dns; mail.example.com", "",
+      "Action: failed", "Final-Recipient: rfc822; wendy@example.net",
+      "Diagnostic-Code: smtp; 554 4.4.7 Message expired: unable to deliver in 600 minutes.<421 4.4.2 Connection "
+      .. "timed out>", "Status: 4.4.7",
+    }))
+    assert.are.equal("554 4.4.7 Message expired: unable to deliver in 600 minutes.<421 4.4.2 Connection timed out>",
+      e.diagnostic)
+    assert.are.equal(421, e.reply_code)
+    assert.are.equal("4.4.2", e.status)
+    assert.are.equal("expired", e.reason)
+  end)
+end)

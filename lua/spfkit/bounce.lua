@@ -170,7 +170,10 @@ local function merge_into(d, h)
   if h.diagnostic then
     local hd, dd = h.diagnostic, d.diagnostic or ""
     if #hd > #dd and #hd < 2 * #dd + 200 then hd = text.fold(hd); dd = text.fold(dd) end
-    if #hd > #dd or h.global then
+    -- a different reply than the DSN's own Diagnostic-Code is another
+    -- attempt's (an earlier MX's deferral): the DSN's stays
+    local hc, dc = text.reply_code(hd), text.reply_code(dd)
+    if (#hd > #dd or h.global) and not (hc and dc and hc ~= dc) then
       -- keep the replaced text: its codes still count when the new one has none
       if dd ~= "" then d.diag_alt = dd end
       d.diagnostic = h.diagnostic

@@ -110,13 +110,15 @@ function M.finish(r, ctx)
   e.remote_ip = r.remote_ip
   -- status: the DSN's unless generic, then a more specific one from the text
   local st = r.status
-  local tst = diag and (text.quoted_status(diag) or text.find_status(diag))
+  local qst, qcode
+  if diag then qst, qcode = text.quoted_reply(diag) end
+  local tst = qst or (diag and text.find_status(diag))
   if not tst and r.diag_alt then tst = text.find_status(r.diag_alt) end
   -- (or the server's own, more specific code of the same class)
   local same_class = st and tst and sub(st, 1, 1) == sub(tst, 1, 1) and not text.generic_status(tst)
   if tst and (not st or text.generic_status(st) or same_class) then st = tst end
   local in_mail = st
-  e.reply_code = text.reply_code(diag) or (r.diag_alt and text.reply_code(r.diag_alt)) or r.reply_code
+  e.reply_code = qcode or text.reply_code(diag) or (r.diag_alt and text.reply_code(r.diag_alt)) or r.reply_code
     or (diag and generic.reply_in(diag))
   if st and e.reply_code and sub(st, 1, 1) ~= sub(tostring(e.reply_code), 1, 1) and not r.status then
     st = nil; in_mail = nil

@@ -59,15 +59,24 @@ function M.find_status(s, init)
   end
 end
 
---- The status of an SMTP reply quoted in a text that opens with a status of
--- its own ("5.1.0 - Unknown address error 550-'5.2.2 ... Mailbox Full'",
--- Amazon SES): the refusing server's code is the more specific fact.
+--- The SMTP reply a text quotes from the refusing server when the text
+-- opens with a summary of its own: a status ("5.1.0 - Unknown address
+-- error 550-'5.2.2 ... Mailbox Full'", Amazon SES) or the local MTA's reply
+-- ("554 4.4.7 Message expired: ... <421 4.4.2 Connection timed out>",
+-- Amazon WorkMail). The quoted reply opens after `'`, `"`, `<`, `(` or `[`
+-- (or directly after the summary status) and carries a status of its own.
 -- @tparam string s
--- @treturn ?string code
-function M.quoted_status(s)
-  if not find(s, "^%s*[245]%.%d") then return nil end
-  local code = match(s, "%f[%d][245]%d%d[%s%-]+['\"]?([245]%.%d%d?%d?%.%d%d?%d?)%f[^%d%.]")
-  return code and M.valid_status(code) and code or nil
+-- @treturn ?string the quoted reply's status
+-- @treturn ?number its reply code
+function M.quoted_reply(s)
+  local code, st
+  if find(s, "^%s*[245]%.%d") then
+    code, st = match(s, "%f[%d]([245]%d%d)[%s%-]+['\"]?([245]%.%d%d?%d?%.%d%d?%d?)%f[^%d%.]")
+  elseif find(s, "^%s*[245]%d%d[%s%-]+[245]%.%d") then
+    code, st = match(s, "[<'\"%(%[]%s*([245]%d%d)[%s%-]+([245]%.%d%d?%d?%.%d%d?%d?)%f[^%d%.]")
+  end
+  if not (st and M.valid_status(st) and sub(st, 1, 1) == sub(code, 1, 1)) then return nil end
+  return st, tonumber(code)
 end
 
 --- Whether a status code is a generic one (`X.0.0`).

@@ -161,7 +161,10 @@ end
 -- The reply quoted from line i on, with its continuation lines.
 local function reply_from(lines, i, last)
   local code, pos = M.reply_in(lines[i])
-  local buf = { trim(pos and sub(lines[i], pos) or lines[i]) }
+  -- a DSN field written into the notice ("Diagnostic-Code: smtp; 554 ..."):
+  -- its value is the reply
+  local first = pos and sub(lines[i], pos) or gsub(lines[i], "^%s*[%a][%w%-]*:%s*[%a][%w%-]*%s*;%s*", "", 1)
+  local buf = { trim(first) }
   local j = i + 1
   while j <= last and #buf < 24 do
     local x = lines[j]

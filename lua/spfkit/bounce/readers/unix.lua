@@ -291,8 +291,10 @@ function M.sendmail(lines)
         end
         for q = 1, #targets do
           local r = targets[q]
-          if r and not r.diagnostic then
-            r.diagnostic = diag
+          -- the first failure, unless a later host refused for good what
+          -- an earlier one only deferred (the next MX gave the final word)
+          if r and (not r.diagnostic or (r.deferred and code >= 500 and it.cmd)) then
+            r.diagnostic, r.deferred = diag, code < 500 or nil
             r.command = util.command(match(cmdline, "^(%S+%s*%S*)"))
             if it.cmd == nil then r.command = "CONN" end
             r.remote_mta, r.remote_ip = host, text.ip(ip)
@@ -318,7 +320,7 @@ function M.sendmail(lines)
       if a and lower(a) == r.recipient then r.diagnostic = rest end
     end
     if not r.diagnostic then r.diagnostic = r.reason_text end
-    r.reason_text = nil
+    r.reason_text, r.deferred = nil, nil
   end
   return recs
 end
