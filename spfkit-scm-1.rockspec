@@ -63,6 +63,7 @@ build = {
       ["spfkit.bounce.reasons.status"] = "lua/spfkit/bounce/reasons/status.lua",
       ["spfkit.bounce.reasons.transport"] = "lua/spfkit/bounce/reasons/transport.lua",
       ["spfkit.bounce.receiver"] = "lua/spfkit/bounce/receiver.lua",
+      ["spfkit.bounce.forward"] = "lua/spfkit/bounce/forward.lua",
       ["spfkit.bounce.readers.generic"] = "lua/spfkit/bounce/readers/generic.lua",
       ["spfkit.bounce.readers.ibm"] = "lua/spfkit/bounce/readers/ibm.lua",
       ["spfkit.bounce.readers.japan"] = "lua/spfkit/bounce/readers/japan.lua",

@@ -14,6 +14,7 @@ local scan = require "spfkit.bounce.scan"
 local entry = require "spfkit.bounce.entry"
 local generic = require "spfkit.bounce.readers.generic"
 local reason = require "spfkit.bounce.reason"
+local forward = require "spfkit.bounce.forward"
 local errors = require "spfkit.errors"
 
 local M = {}
@@ -432,10 +433,23 @@ local function read_quoted(notice, hmap, ctx, msgf, drecs, exclude)
   return mta, hrecs, sender
 end
 
+-- What a forwarded bounce's block must show (see `spfkit.bounce.forward`).
+local FORWARDED = { from = M.BOUNCE_FROM, subject = M.BOUNCE_SUBJECT }
+
+-- A bounce a mail client forwarded inline: read as the bounce itself.
+local function read_forwarded(notice, level)
+  if level >= 2 then return nil end
+  local fwd = forward.unwrap(notice, FORWARDED)
+  local list = fwd and parse_message(mime.parse(fwd), level + 1)
+  return list and #list > 0 and list or nil
+end
+
 parse_message = function(top, level)
   local hmap = top.headers.map
   local c = collect(top)
   local notice, tail = notice_of(c)
+  local forwarded = read_forwarded(notice, level)
+  if forwarded then return forwarded end
   if not c.orig then c.orig = header_block(tail) or inline_header(notice) end
   local msgf, drecs = {}, {}
   for i = 1, #c.dsns do add_dsn(msgf, drecs, mime.text(c.dsns[i])) end
