@@ -26,6 +26,12 @@ describe("spfkit.bounce.reason data", function()
         assert.is_true(#g.from > 5, name)
         assert.is_true(#g > 0, name .. ": empty group")
         for _, p in ipairs(g) do
+          -- a list of fragments: words in order, close together
+          if type(p) == "table" then
+            assert.is_true(#p >= 2, name)
+            for _, f in ipairs(p) do assert.are.equal(f:lower(), f); assert.is_true(#f >= 1, name) end
+            p = table.concat(p, "...")
+          end
           assert.are.equal(p:lower(), p)
           assert.is_true(#p >= 3, name .. ": " .. p)
           assert.is_nil(owner[p], p .. " is in " .. tostring(owner[p]) .. " and " .. name)

@@ -265,3 +265,23 @@ describe("a reply quoted inside the local MTA's own", function()
     assert.are.equal("expired", e.reason)
   end)
 end)
+
+describe("phrases given as words in order", function()
+  it("match the words close together, in order", function()
+    assert.are.equal("userunknown", (reason.match("550 user kim@example.org does not exist here")))
+    assert.are.equal("userunknown", (reason.match("550 Recipient <kim@example.org> was not found in the directory")))
+    assert.are.equal("mailboxfull", (reason.match("452 mailbox of kim@example.org exceeded its size limit")))
+  end)
+
+  it("do not match the words far apart or out of order", function()
+    local far = "550 user kim@example.org: your message was held, then the archive it was to be copied to was not found"
+    assert.is_nil((reason.match(far)))
+    assert.are.equal("userunknown", (reason.match("550 user kim@example.org not found")))
+    assert.is_nil((reason.match("550 not exist: user")))
+  end)
+
+  it("say which words decided", function()
+    local _, phrase = reason.match("550 user kim@example.org not found")
+    assert.are.equal("user ...not found", phrase)
+  end)
+end)

@@ -70,8 +70,9 @@ local INDEX, ALWAYS
 
 local function add_entry(entry)
   local word = ""
-  for w in gmatch(entry.phrase, "%w+") do if #w > #word then word = w end end
-  if word == "" or (#word <= 5 and not find(entry.phrase, "[^%w]")) then
+  local words = entry.parts and table.concat(entry.parts, " ") or entry.phrase
+  for w in gmatch(words, "%w+") do if #w > #word then word = w end end
+  if word == "" or (not entry.parts and #word <= 5 and not find(entry.phrase, "[^%w]")) then
     ALWAYS[#ALWAYS + 1] = entry
   else
     local list = INDEX[word]
@@ -85,14 +86,41 @@ local function build_index()
   for rank, name in ipairs(M.ORDER) do
     for g, group in ipairs(M.PHRASES[name] or {}) do
       for p, phrase in ipairs(group) do
-        add_entry({ rank = rank * 100000 + g * 1000 + p, reason = name, phrase = phrase, group = group })
+        local e = { rank = rank * 100000 + g * 1000 + p, reason = name, phrase = phrase, group = group }
+        -- a list of fragments: the words in that order, each close to the last
+        if type(phrase) == "table" then e.parts, e.phrase = phrase, table.concat(phrase, "...") end
+        add_entry(e)
       end
     end
   end
 end
 
+--- Largest gap (bytes) between two fragments of a phrase given as a list.
+M.NEAR = 40
+
+-- Whether the fragments occur in order, each at most NEAR bytes after the
+-- previous one (tried from the first fragment's first few occurrences).
+local function near(l, parts)
+  local s, e = find(l, parts[1], 1, true)
+  local tries = 0
+  while s and tries < 32 do
+    local last, ok = e, true
+    for k = 2, #parts do
+      local s2, e2 = find(l, parts[k], last + 1, true)
+      if not s2 or s2 - last - 1 > M.NEAR then ok = false; break end
+      last = e2
+    end
+    if ok then return true end
+    tries = tries + 1
+    s, e = find(l, parts[1], s + 1, true)
+  end
+  return false
+end
+
 local function consider(found, l, e)
-  if found[e] == nil then found[e] = find(l, e.phrase, 1, true) ~= nil end
+  if found[e] == nil then
+    if e.parts then found[e] = near(l, e.parts) else found[e] = find(l, e.phrase, 1, true) ~= nil end
+  end
   if found[e] then found[#found + 1] = e end
 end
 
@@ -128,7 +156,7 @@ local function best_match(found)
   local winner = best
   for i = 1, #found do
     local e = found[i]
-    if #e.phrase > #winner.phrase and find(e.phrase, best.phrase, 1, true) then winner = e end
+    if not e.parts and #e.phrase > #winner.phrase and find(e.phrase, best.phrase, 1, true) then winner = e end
   end
   return winner
 end

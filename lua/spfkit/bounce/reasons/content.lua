@@ -8,6 +8,7 @@ return {
       "exceeds size limit", "size limit exceeded", "message size limit", "exceeds the maximum size",
       "message file too big", "mail size limit", "maximum message size", "max message size exceeded",
       "exceeded maximum inbound message size", "line limit exceeded", "taille limite du message atteinte",
+      "exceeded the maximum incoming message size", { "message ", "size", "exceed" }, { "message ", "too", "big" },
     },
   },
   exceedlimit = {
@@ -21,6 +22,7 @@ return {
     { from = "Gmail SMTP error reference (550 5.7.1 not RFC 5322 compliant, multiple From/Subject headers)",
       "not rfc 5322 compliant", "not rfc5322 compliant", "rfcmessagenoncompliant",
       "multiple addresses in from: header", "there are multiple subject headers", "duplicate header",
+      { " multiple ", "header" },
     },
   },
   virusdetected = {
@@ -37,6 +39,8 @@ return {
       "message content rejected", "content filter", "suspicious", "phishing",
       "unacceptable content", "mail content denied", "banned content", "recurrent pattern detection",
       "mass mailer", "uribl", "probability of being", "high probability of",
+      -- Sisimai 5 lib/Sisimai/Reason/SpamDetected.pm
+      "reject bulk.advertising", { "mail score (", " over " }, { "reject", " content" },
     },
     -- a blocklisted link is the content's fault, not the sending host's
     -- (outranks "blacklisted", which it contains)

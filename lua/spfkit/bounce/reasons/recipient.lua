@@ -42,6 +42,18 @@ return {
       commands = { MAIL = "rejected", DATA = "filtered" },
       "unknown user:", "invalid final delivery userid", "no valid recipients for this mm",
     },
+    -- word families said in many ways ("user <addr> does not exist", "recipient
+    -- <addr> was not found in ..."): the words in order, close together
+    { from = "Sisimai 5 lib/Sisimai/Reason/UserUnknown.pm ($pairs), Microsoft 365 (recipient not found by SMTP "
+        .. "address lookup), Postfix/Exim/qmail replies", commands = AFTER_DATA,
+      { "user ", " not exist" }, { "recipient ", " not exist" }, { "address", " not exist" }, { "user ", "not found" },
+      { "recipient no", "found" }, { "recipient ", " was not found in" }, { "no ", "such", "address" },
+      { "invalid", "recipient" }, { "invalid", "user" }, { "bad", "recipient" }, { "unknown e", "mail address" },
+      { "non", "existent user" }, { "user (", ") unknown" }, { "<", "> not found" }, { "no ", " in name directory" },
+      "recipient address rejected: userunknown", "recipient is not accepted", "recipients was undeliverable",
+      "no thank you rejected: account unavailable", "recipient is in my badrecipientto list",
+      "weil die adresse nicht gefunden wurde oder keine e-mails empfangen kann",
+    },
     { from = "Lotus Domino / Notes (Sisimai lib/Sisimai/Lhost/Domino.pm, Lhost/Notes.pm)",
       commands = { MAIL = "rejected", DATA = "filtered" },
       "not listed in domino directory", "not listed in public name & address book",
@@ -76,6 +88,8 @@ return {
       "mailbox is full", "mailbox full", "mailbox is over quota", "over quota", "quota exceeded",
       "exceeded storage allocation", "not enough disk space", "not enough storage",
       "does not have enough space", "mailfolder is full", "mailbox size limit exceeded", "mailbox has exceeded",
+      { "mailbox ", "exceeded", " limit" }, { "maildir ", "quota" }, { "account is ", " quota" },
+      "not sufficient disk space", "user has exceeded quota, bouncing mail",
       "disk quota", "disc quota", "quota exceed", "mailbox quota usage exceeded", "space has been used up",
       "full mailbox", "insufficient disk space", "user's mailbox is full",
       "account is full", "inbox is full", "exceeding its mailbox quota", "mail quota exceeded", "quota full",
@@ -96,6 +110,7 @@ return {
       "temporarily inactive", "deactivated mailbox", "mailbox is frozen", "boite du destinataire archivee",
       "recipient account is blocked", "invalid/inactive user",
       "mailbox unavailable or access denied", "temporary locked",
+      "inactive account", "user is terminated", "this account has been temporarily suspended",
     },
   },
   hasmoved = {
@@ -134,6 +149,8 @@ return {
       .. "non-existent hosts), KDDI notices; as listed by Sisimai lib/Sisimai/Lhost/Exim.pm, Lhost/KDDI.pm",
       "all host address lookups failed permanently", "all relevant mx records point to non-existent hosts",
       "as the remote domain doesnt exist",
+      -- Sisimai 5 lib/Sisimai/Reason/HostUnknown.pm
+      { "unrout", "able ", "address" }, "domain mentioned in email address is unknown",
     },
   },
   notaccept = {
@@ -145,6 +162,8 @@ return {
     { from = "Exim (no host found for existing SMTP connection), OpenSMTPD (Destination seem to reject all mails), "
       .. "as listed by Sisimai lib/Sisimai/Lhost/Exim.pm, Lhost/OpenSMTPD.pm",
       "no host found for existing smtp connection", "destination seem to reject all mails",
+      -- Sisimai 5 lib/Sisimai/Reason/NotAccept.pm
+      { "no mx ", "found for " }, "mail receiving disabled", "no route for current request",
     },
   },
   systemfull = {

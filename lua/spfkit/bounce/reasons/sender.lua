@@ -16,6 +16,8 @@ return {
       "per it's spf record", "per its spf record", "bad spf record", "spf record with a hard fail",
       "fails to pass spf", "spf validation fail", "spf check failed", "spf fail", "sender policy framework",
       "dkim signature", "not authenticated by spf", "has an spf record",
+      -- Sisimai 5 lib/Sisimai/Reason/AuthFailure.pm
+      "spf check: fail", "please inspect your spf settings", "//spf.pobox.com",
     },
   },
   requireptr = {
@@ -23,6 +25,9 @@ return {
       "ptr record", "reverse dns", "rdns", "reverse lookup", "no ptr", "cannot find your hostname",
       "custom reverse dns name", "missing ptr records",
       "cannot resolve your address", "ip name lookup failed", "does not have a reverse",
+      -- Sisimai 5 lib/Sisimai/Reason/RequirePTR.pm
+      "bad dns ptr resource record", "the corresponding forward dns entry does not point to the sending ip",
+      { "domain ", " mismatches client ip" }, { "service permits ", " unverifyable sending ips" },
     },
   },
   speeding = {
@@ -53,6 +58,7 @@ return {
       -- Sisimai lib/Sisimai/Reason/NoRelaying.pm
       "as a relay", "not a gateway", "not local host",
       "requires authentication when attempting to send to a non-local e-mail address",
+      "email address is not verified.", "we don't handle mail for",
     },
     { from = "Amazon SES sandbox (554 Message rejected: Email address is not verified)",
       "identities failed the check",
@@ -82,6 +88,10 @@ return {
       "hosts with dynamic ip", "invalid ip for sending mail of domain", "is on our block list",
       "rejecting open proxy", "listed as abusive", "deferred due to user complaints",
       "not allowed to connect",
+      -- Sisimai 5 lib/Sisimai/Reason/Blocked.pm
+      "bad sender ip address", "no access from mail server",
+      "rejected because the sending mta or the sender has not passed validation",
+      { "your access ip", " has been rejected" }, { "mail from ", " refused" }, { "dynamic", " ip" },
       "network is temporary blacklisted", "server requires confirmation", "unresolvable relay host name",
       "may not be mail exchanger", "in a black list", "rejected based on blacklist",
     },
@@ -111,6 +121,9 @@ return {
       "not member article from", "you are not a member of this mailing list", "returned mail not accepted here",
       "from a different address or alias",
       "delivery not authorized, message refused", "error: no third-party dsns", "transaction failed unsigned dsn for",
+      -- Sisimai 5 lib/Sisimai/Reason/Rejected.pm
+      { "domain ", " is a dead domain" }, { "reject mail from ", "@" }, { "sender", " rejected" },
+      { "sender is", " list" },
       "recursive cname records for", "your access to submit messages to this e-mail system has been rejected",
       "denied [bouncedeny]", "rule imposed mailbox access for",
       "sender is spammer", "sender domain listed at", "sendernoa", "server does not accept mail from",

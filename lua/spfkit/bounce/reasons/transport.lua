@@ -22,6 +22,9 @@ return {
       "no mx found for domain", "no mx found for destination", "no valid route to remote mx",
       "no valid route to destination", "temporary failure in mx lookup", "dns lookup failed",
       "exceeded maximum hop count", "able to establish an smtp connection",
+      -- Sisimai 5 lib/Sisimai/Reason/NetworkError.pm
+      "could not contact dns servers", "listed as a best-preference mx", "no relevant answers",
+      { "malformed", "name server reply" }, { "no ", "route to" },
     },
   },
   expired = {
@@ -41,6 +44,8 @@ return {
       "delivery to the following recipient has been delayed", "no action is required on your part",
       "delivery attempts will continue to be", "unable to deliver message after multiple retries",
       "has been delayed",
+      -- Sisimai 5 lib/Sisimai/Reason/Expired.pm
+      { "could not be delivered for", " days" }, { "delivery ", "expired" }, { "not", "reach", "period" },
     },
   },
   systemerror = {
@@ -59,6 +64,11 @@ return {
       "unable to relay message back to mta",
       "several matches found in domino directory", "bad interpreter: no such file or directory",
       "aliasing/forwarding loop broken", "can't create user output file",
+      -- Sisimai 5 lib/Sisimai/Reason/SystemError.pm
+      "interrupted system call", "it encountered an error while being processed",
+      "loop was found in the mail exchanger",
+      "recipient deferred because there is no mdb", "remote server is misconfigured", "system config error",
+      "timeout waiting for input", { "unable to connect ", "daemon" },
     },
   },
   mailererror = {
