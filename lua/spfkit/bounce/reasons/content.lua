@@ -17,12 +17,27 @@ return {
       -- amavisd-new (outranks "message size exceeds")
       "message size exceeds recipient",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "google's message size limits", "exceeds google's limit of", "google's message header size limit",
+      "bytes per individual header size", "exceeds google's header name limit of",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "resolver.rst.recipsizelimit",
+    },
   },
   notcompliantrfc = {
     { from = "Gmail SMTP error reference (550 5.7.1 not RFC 5322 compliant, multiple From/Subject headers)",
       "not rfc 5322 compliant", "not rfc5322 compliant", "rfcmessagenoncompliant",
       "multiple addresses in from: header", "there are multiple subject headers", "duplicate header",
       { " multiple ", "header" },
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "missing a valid address in the from: header", "missing a valid message-id: header",
+      "contains a unicode character in a disallowed header", "encoded-word syntax is not permitted",
+      "mail message is malformed",
     },
   },
   virusdetected = {
@@ -47,6 +62,10 @@ return {
     { from = "URI blocklists (URIBL, SURBL) quoted by iMail, SpamAssassin, Postfix milters",
       "blacklisted url", "blacklisted uri", "blacklisted link", "blocklisted url", "blocklisted link", "surbl",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "due to the nature of the content or the links within",
+    },
   },
   policyviolation = {
     { from = "Gmail (illegal attachment, content security issue), Microsoft (organizational settings), "
@@ -58,6 +77,14 @@ return {
       "content presents a potential security issue", "host network not allowed",
       "header are not accepted", "message given low priority", "posts without solving a captcha",
       "messages with multiple addresses", "we do not accept messages containing images or other attachments",
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "has a policy that prohibited", "sending messages with the same message-id:",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "x-dg-ref header is too long",
     },
   },
   contenterror = {
@@ -71,6 +98,10 @@ return {
       "message header size, or recipient list, exceeds policy limit",
       -- amavisd-new: "554 5.6.0 Reject, id=... - BAD HEADER: ..."
       "- bad header:",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "agent generated message depth exceeded",
     },
   },
 }

@@ -82,6 +82,11 @@ return {
       "invalid or unknown virtual user", "no existe dicha persona", "no existe ese usuario",
       "following recipients was undeliverable", "email name is not found",
     },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "resolver.adr.exrecipnotfound", "recipient address reserved by rfc 2606",
+      "recipient addresses in single label domains not accepted", "invalid x.400 address",
+    },
   },
   mailboxfull = {
     { from = "RFC 3463 X.2.2; Postfix virtual(8)/local(8), Dovecot LDA, qmail, Courier, Exchange replies",
@@ -100,6 +105,10 @@ return {
       "recipient reached disk quota", "would exceed maximum allowed storage", "the user's space has been used up",
       "user has too many messages on the server", "over the allowed quota",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "inbox is out of storage space",
+    },
   },
   suspend = {
     { from = "RFC 3463 X.2.1 (mailbox disabled); Gmail 550 5.2.1; Yahoo, QQ, 163.com, i.ua replies",
@@ -111,6 +120,14 @@ return {
       "recipient account is blocked", "invalid/inactive user",
       "mailbox unavailable or access denied", "temporary locked",
       "inactive account", "user is terminated", "this account has been temporarily suspended",
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "account that you tried to reach is inactive",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "access denied, banned recipient", "mailbox cannot be accessed",
     },
   },
   hasmoved = {
@@ -165,11 +182,20 @@ return {
       -- Sisimai 5 lib/Sisimai/Reason/NotAccept.pm
       { "no mx ", "found for " }, "mail receiving disabled", "no route for current request",
     },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "system not accepting network messages", "hosted tenant which has no mail-enabled subscriptions",
+      "missing or bad storedriver mdb properties",
+    },
   },
   systemfull = {
     { from = "RFC 3463 X.3.1; Sisimai lib/Sisimai/Reason/SystemFull.pm", "mail system full" },
     -- qmail-remote's words for a remote disk that is full (outranks "mailbox unavailable")
     { from = "qmail (mailbox unavailable (not enough free space)), Sisimai lib/Sisimai/Lhost/qmail.pm",
       "mailbox unavailable (not enough free space)" },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "insufficient system resources",
+    },
   },
 }

@@ -19,6 +19,17 @@ return {
       -- Sisimai 5 lib/Sisimai/Reason/AuthFailure.pm
       "spf check: fail", "please inspect your spf settings", "//spf.pobox.com",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "the spf record of the sending domain", "senders to authenticate with either spf or dkim",
+      "fails to pass authentication checks", "senders to authenticate with spf",
+      "senders to authenticate their email with spf", "senders to authenticate their email with dkim",
+      "senders to authenticate with dkim", "aligned with either the authenticated spf or dkim",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "must pass either spf or dkim validation, this message is not signed",
+    },
   },
   requireptr = {
     { from = "Gmail 5.7.25, Microsoft, Sisimai lib/Sisimai/Reason/RequirePTR.pm",
@@ -29,11 +40,28 @@ return {
       "bad dns ptr resource record", "the corresponding forward dns entry does not point to the sending ip",
       { "domain ", " mismatches client ip" }, { "service permits ", " unverifyable sending ips" },
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "does not match the ip address of the hostname",
+    },
   },
   speeding = {
     { from = "Gmail 4.7.28, Yahoo/AOL TSS codes",
       "unusual rate of unsolicited mail", "has been rate limited", "rate limited", "temporarily rate limited",
       "too many messages", "sending rate", "exceeded the rate limit",
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "is receiving mail too quickly", "peak smtp relay limit exceeded for customer",
+      "rate that prevents additional messages from being delivered", "daily user sending limit exceeded",
+      "daily smtp relay limit exceeded for", "daily smtp relay sending limit exceeded for",
+      "daily sending quota exceeded",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "recipient thread limit exceeded", "reached your daily limit for message recipients",
+      "submission quota exceeded", "per hour message receive limit", "has exceeded permitted limits within",
+      "access denied, tenant has exceeded threshold",
     },
   },
   badreputation = {
@@ -45,6 +73,10 @@ return {
     { from = "Yahoo Sender Hub error codes (421 4.7.0 [TSS04] temporarily deferred due to unexpected volume "
         .. "or user complaints)",
       "deferred due to unexpected volume or user complaints",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "rate limited due to ip reputation",
     },
   },
   norelaying = {
@@ -63,6 +95,10 @@ return {
     { from = "Amazon SES sandbox (554 Message rejected: Email address is not verified)",
       "identities failed the check",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "invalid credentials for relay", "is not authorized to send email directly to our servers",
+    },
   },
   toomanyconn = {
     { from = "Sendmail daemon.c, Microsoft, SendGrid, Free.fr, QQ, Sisimai lib/Sisimai/Reason/TooManyConn.pm",
@@ -70,6 +106,10 @@ return {
       "too many simultaneous", "max connections", "connection rate limit", "too many recipients",
       "ip frequency limited", "too many errors from your ip", "trop de connexions",
       "has exceeded the max emails per hour",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "has exceeded the maximum number of connections", "the recipient has exceeded their limit for",
     },
   },
   blocked = {
@@ -104,6 +144,14 @@ return {
       commands = { MAIL = "rejected" },
       "access denied",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "ip not in whitelist for rcpt domain", "empty helo/ehlo argument not allowed", "helo/ehlo argument is invalid",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "does not accept email over ipv6",
+    },
   },
   rejected = {
     { from = "sender refusals: Sendmail (Domain of sender address), Exim (sender verify), McAfee, IMail, "
@@ -136,6 +184,18 @@ return {
       -- the help link closes the notice in every language
       "groups.google.com/support",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "mail sending denied",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "unknown sender address", "sender denied", "sender was not authenticated by organization",
+      "sender not in allowed-senders list", "sender not authenticated for group",
+      "sender was not authenticated for mailbox", "sender was not authenticated for public folder",
+      "client blocked from sending from unregistered domains", "access denied, bad outbound sender",
+      "access denied, banned sender",
+    },
   },
   securityerror = {
     { from = "RFC 4954 (530 5.7.0 authentication required, 535 5.7.8), Sisimai lib/Sisimai/Reason/SecurityError.pm",
@@ -147,10 +207,28 @@ return {
       "authentification requise", "unauthenticated senders not allowed", "is not authorized to perform ses:",
       "not authorized to send mail", "verification failure",
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "too many login attempts", "cannot decode response", "no identity changes permitted",
+      "please log in with your web browser", "please log in through your web browser",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "cannot achieve exchange server authentication", "client was not authenticated to send anonymous mail",
+    },
   },
   failedstarttls = {
     { from = "RFC 3207 (530 5.7.0 Must issue a STARTTLS command first), Postfix smtpd(8)",
       "starttls", "tls is required", "encryption required", "requires tls", "tls required",
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "senders to use tls/ssl for smtp",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "failed mta-sts validation", "restrictdomainstoipaddresses or restrictdomainstocertificate",
+      "certificate-expired:", "tlsa-invalid:", "dnssec-invalid:", "certificate-host-mismatch:",
     },
   },
 }

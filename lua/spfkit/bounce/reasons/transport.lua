@@ -26,6 +26,10 @@ return {
       "could not contact dns servers", "listed as a best-preference mx", "no relevant answers",
       { "malformed", "name server reply" }, { "no ", "route to" },
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "message exceeded 50 hops",
+    },
   },
   expired = {
     { from = "RFC 3463 X.4.7; Postfix (delivery time expired), Sendmail (timeout), Exim (retry timeout), "
@@ -70,6 +74,17 @@ return {
       "recipient deferred because there is no mdb", "remote server is misconfigured", "system config error",
       "timeout waiting for input", { "unable to connect ", "daemon" },
     },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "temporary system problem", "server busy", "multiple destination domains per transaction is unsupported",
+      "mail server has temporarily rejected this message", "mail server temporarily rejected message",
+      "domain policy size per transaction exceeded",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "system incorrectly configured", "mailing list expansion problem", "misconfigured forwarding address",
+      "message failed to be replicated", "(suspiciousremoteservererror)", "pfa agent busy",
+    },
   },
   mailererror = {
     { from = "Sendmail/Postfix local delivery agents (X-Unix diagnostics, procmail, pipes)",
@@ -86,6 +101,16 @@ return {
       .. "as listed by Sisimai lib/Sisimai/Lhost/Exim.pm",
       "malformed address:", "angle-brackets nested too deep", "expected word or \"<\"",
       "domain missing in source-routed address",
+    },
+    { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
+      .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
+      "optional argument not permitted", "too many unrecognized commands", "unimplemented command",
+      "unrecognized command", "ehlo/helo first", "no data after bdat", "unrecognized authentication type",
+      "xoauth is no longer supported", "too many unauthenticated commands", "syntax error",
+    },
+    { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
+      .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
+      "send hello first",
     },
   },
 }
