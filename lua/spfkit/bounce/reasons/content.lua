@@ -10,6 +10,9 @@ return {
       "exceeded maximum inbound message size", "line limit exceeded", "taille limite du message atteinte",
       "exceeded the maximum incoming message size", { "message ", "size", "exceed" }, { "message ", "too", "big" },
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (size limit)",
+      "maximum email size exceeded",
+    },
   },
   exceedlimit = {
     { from = "RFC 3463 X.2.3 (message length exceeds administrative limit)",
@@ -39,6 +42,9 @@ return {
       "contains a unicode character in a disallowed header", "encoded-word syntax is not permitted",
       "mail message is malformed",
     },
+    { from = "Yahoo, Symantec Email Security.cloud (Sisimai 5 lib/Sisimai/Rhost/YahooInc.pm, MessageLabs.pm)",
+      "headers are not rfc compliant", "message is not rfc 5322",
+    },
   },
   virusdetected = {
     { from = "Postfix/amavis/ClamAV/Sophos rejections, Sisimai lib/Sisimai/Reason/VirusDetected.pm",
@@ -46,6 +52,9 @@ return {
       "potentially executable attachment", "used by recent viruses",
       -- amavisd-new: "554 5.7.0 Reject, id=... - INFECTED: ..."
       "- infected",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Zoho.pm (virus scanner)",
+      "detected by zoho mail",
     },
   },
   spamdetected = {
@@ -65,6 +74,9 @@ return {
     { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
       "due to the nature of the content or the links within",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/MessageLabs.pm (outbound scanning)",
+      "filtered by outbound scanning",
     },
   },
   policyviolation = {
@@ -86,6 +98,12 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "x-dg-ref header is too long",
     },
+    { from = "Mimecast, Cox, Zoho policies (Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm, Cox.pm, Zoho.pm)",
+      "anti-spoofing policy - inbound not allowed", "header-based anti-spoofing policy",
+      "message bounced due to content examination policy", "host network, not allowed",
+      "esmtp no data before greeting", "attachment extension is forbidden",
+      "mailbox delivery restricted by policy error",
+    },
   },
   contenterror = {
     { from = "RFC 3463 X.6.x; Sendmail (improper use of 8-bit data), Exchange header limits",
@@ -102,6 +120,9 @@ return {
     { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "agent generated message depth exceeded",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/MessageLabs.pm (message form)",
+      "stray linefeeds in message",
     },
   },
 }

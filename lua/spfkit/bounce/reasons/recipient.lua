@@ -87,6 +87,11 @@ return {
       "resolver.adr.exrecipnotfound", "recipient address reserved by rfc 2606",
       "recipient addresses in single label domains not accepted", "invalid x.400 address",
     },
+    { from = "Apple iCloud Mail, Symantec Email Security.cloud (Sisimai 5 "
+      .. "lib/Sisimai/Rhost/Apple.pm, MessageLabs.pm)", commands = AFTER_DATA,
+      "inactive email address", "unknown or illegal alias", "recipient mailbox is not allowed",
+      "mailbox is not allowed",
+    },
   },
   mailboxfull = {
     { from = "RFC 3463 X.2.2; Postfix virtual(8)/local(8), Dovecot LDA, qmail, Courier, Exchange replies",
@@ -108,6 +113,9 @@ return {
     { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
       "inbox is out of storage space",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/GoDaddy.pm (mailbox storage)",
+      "account storage limit",
     },
   },
   suspend = {
@@ -186,6 +194,9 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "system not accepting network messages", "hosted tenant which has no mail-enabled subscriptions",
       "missing or bad storedriver mdb properties",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (disabled accounts)",
+      "account inbounds disabled",
     },
   },
   systemfull = {

@@ -30,6 +30,14 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "must pass either spf or dkim validation, this message is not signed",
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (Mimecast's SPF/DKIM/DMARC envelope rejections)",
+      "spf sender invalid", "dkim sender invalid", "dmarc sender invalid",
+    },
+    { from = "Apple iCloud Mail, Symantec Email Security.cloud, Orange replies (Sisimai 5 "
+      .. "lib/Sisimai/Rhost/Apple.pm, MessageLabs.pm, FrancePTT.pm)",
+      "failing both spf and dkim autentication checks", "failing both spf and dkim authentication checks",
+      "domain authentication fail", "spf/dns de votre nom de domaine",
+    },
   },
   requireptr = {
     { from = "Gmail 5.7.25, Microsoft, Sisimai lib/Sisimai/Reason/RequirePTR.pm",
@@ -43,6 +51,9 @@ return {
     { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
       "does not match the ip address of the hostname",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Cox.pm (DNS checks of the client)",
+      "dns check failure - try again later",
     },
   },
   speeding = {
@@ -63,6 +74,9 @@ return {
       "submission quota exceeded", "per hour message receive limit", "has exceeded permitted limits within",
       "access denied, tenant has exceeded threshold",
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Apple.pm (volume)",
+      "due to excessive volume",
+    },
   },
   badreputation = {
     { from = "Gmail 5.7.1 / 4.7.0 reputation texts, Sisimai lib/Sisimai/Reason/BadReputation.pm",
@@ -77,6 +91,9 @@ return {
     { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "rate limited due to ip reputation",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast, MessageLabs.pm (IP reputation refusals)",
+      "local ct ip reputation", "connection rejected by policy",
     },
   },
   norelaying = {
@@ -99,6 +116,9 @@ return {
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
       "invalid credentials for relay", "is not authorized to send email directly to our servers",
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (relay)",
+      "open relay not allowed", "open relay is not allowed",
+    },
   },
   toomanyconn = {
     { from = "Sendmail daemon.c, Microsoft, SendGrid, Free.fr, QQ, Sisimai lib/Sisimai/Reason/TooManyConn.pm",
@@ -110,6 +130,12 @@ return {
     { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "has exceeded the maximum number of connections", "the recipient has exceeded their limit for",
+    },
+    { from = "Mimecast, Cox, Tencent, Yahoo connection limits (Sisimai 5 "
+      .. "lib/Sisimai/Rhost/Mimecast.pm, Cox.pm, Tencent.pm, YahooInc.pm)",
+      "exceeding outbound thread limit", "too many sessions from", "message threshold exceeded",
+      "domain frequency limited", "sender frequency limited", "connection frequency limited",
+      "max message per connection reached",
     },
   },
   blocked = {
@@ -151,6 +177,11 @@ return {
     { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "does not accept email over ipv6",
+    },
+    { from = "Mimecast, Cox, Tencent, Zoho refusals of the sending host (Sisimai 5 "
+      .. "lib/Sisimai/Rhost/Mimecast.pm, Cox.pm, Tencent.pm, Zoho.pm)",
+      "sender address blocked", "too many bad commands from", "too many invalid recipients",
+      "suspected bounce attacks", "connection denied", "greylisted, try again after some time",
     },
   },
   rejected = {
@@ -196,6 +227,13 @@ return {
       "client blocked from sending from unregistered domains", "access denied, bad outbound sender",
       "access denied, banned sender",
     },
+    { from = "Mimecast blocked senders, Yahoo, Zoho, Symantec Email Security.cloud (Sisimai 5 "
+      .. "lib/Sisimai/Rhost/Mimecast.pm, YahooInc.pm, Zoho.pm, MessageLabs.pm)",
+      "envelope blocked - user entry", "envelope blocked - user domain entry",
+      "header-based manually blocked senders", "header-based blocked senders",
+      "block policy for envelope from address", "due to unresolvable rfc.5321 domain",
+      "mail rejected by destination domain", "sender envelope domain not allowed for sender ip address",
+    },
   },
   securityerror = {
     { from = "RFC 4954 (530 5.7.0 authentication required, 535 5.7.8), Sisimai lib/Sisimai/Reason/SecurityError.pm",
@@ -216,6 +254,10 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "cannot achieve exchange server authentication", "client was not authenticated to send anonymous mail",
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (authentication and TLS of the route)",
+      "incorrect authentication data", "submitter failed to authenticate", "this route requires encryption (tls)",
+      "this route requires high-strength ciphers", "configuration is invalid for this certificate",
+    },
   },
   failedstarttls = {
     { from = "RFC 3207 (530 5.7.0 Must issue a STARTTLS command first), Postfix smtpd(8)",
@@ -229,6 +271,9 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "failed mta-sts validation", "restrictdomainstoipaddresses or restrictdomainstocertificate",
       "certificate-expired:", "tlsa-invalid:", "dnssec-invalid:", "certificate-host-mismatch:",
+    },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/MessageLabs.pm (TLS policy)",
+      "tls/sslv3 connection required",
     },
   },
 }

@@ -30,6 +30,9 @@ return {
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",
       "message exceeded 50 hops",
     },
+    { from = "Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm (inbound host name)",
+      "the incorrect hostname used for inbounds",
+    },
   },
   expired = {
     { from = "RFC 3463 X.4.7; Postfix (delivery time expired), Sendmail (timeout), Exim (retry timeout), "
@@ -50,6 +53,9 @@ return {
       "has been delayed",
       -- Sisimai 5 lib/Sisimai/Reason/Expired.pm
       { "could not be delivered for", " days" }, { "delivery ", "expired" }, { "not", "reach", "period" },
+    },
+    { from = "Mimecast, GoDaddy (Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm, GoDaddy.pm)",
+      "journal messages past the expiration", "delivery timeout",
     },
   },
   systemerror = {
@@ -85,6 +91,10 @@ return {
       "system incorrectly configured", "mailing list expansion problem", "misconfigured forwarding address",
       "message failed to be replicated", "(suspiciousremoteservererror)", "pfa agent busy",
     },
+    { from = "Mimecast, Cox (Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm, Cox.pm)",
+      "unable to process connection at this time", "message ended early", "unable to process command",
+      "unable to process an email at this time", "esmtp server temporarily not available",
+    },
   },
   mailererror = {
     { from = "Sendmail/Postfix local delivery agents (X-Unix diagnostics, procmail, pipes)",
@@ -111,6 +121,9 @@ return {
     { from = "Microsoft 365 NDR reference (learn.microsoft.com, Exchange Online NDRs) as "
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "send hello first",
+    },
+    { from = "RFC 5321 4.2.2 (504 Command parameter not implemented), NTT docomo replies",
+      "command parameter not implemented",
     },
   },
 }
