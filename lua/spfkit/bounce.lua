@@ -436,9 +436,10 @@ end
 -- What a forwarded bounce's block must show (see `spfkit.bounce.forward`).
 local FORWARDED = { from = M.BOUNCE_FROM, subject = M.BOUNCE_SUBJECT }
 
--- A bounce a mail client forwarded inline: read as the bounce itself.
-local function read_forwarded(notice, level)
-  if level >= 2 then return nil end
+-- A bounce a mail client forwarded inline: read as the bounce itself. A
+-- message from a bounce address is the bounce, not a forward of one.
+local function read_forwarded(notice, level, hmap)
+  if level >= 2 or has_any(match(hmap.from or "", "^[^@]*") or "", M.BOUNCE_FROM) then return nil end
   local fwd = forward.unwrap(notice, FORWARDED)
   local list = fwd and parse_message(mime.parse(fwd), level + 1)
   return list and #list > 0 and list or nil
@@ -448,7 +449,7 @@ parse_message = function(top, level)
   local hmap = top.headers.map
   local c = collect(top)
   local notice, tail = notice_of(c)
-  local forwarded = read_forwarded(notice, level)
+  local forwarded = read_forwarded(notice, level, hmap)
   if forwarded then return forwarded end
   if not c.orig then c.orig = header_block(tail) or inline_header(notice) end
   local msgf, drecs = {}, {}
