@@ -41,6 +41,7 @@ build = {
             "csrc/ip.c",
             "csrc/libspf2.c",
             "csrc/macro.c",
+            "csrc/phrases.c",
             "csrc/record.c",
             "csrc/text.c",
             "csrc/zone_file.c",

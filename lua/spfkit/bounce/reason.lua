@@ -62,37 +62,44 @@ M.ORDER = {
 --- The status code tables (`spfkit.bounce.reasons.status`).
 M.STATUS = STATUS
 
--- Index of the phrases by their longest word, so that a text is checked
--- against the few phrases whose key word it contains rather than against
--- all of them. Short one-word phrases, which also occur inside longer words
--- ("spam" in "antispam"), are always checked.
-local INDEX, ALWAYS
+-- The plain phrases are searched in one pass by the core (`core.phrase_find`
+-- over `core.phrase_index`, a hash of their first three bytes); without the
+-- core each is searched in turn (same result, slower). The phrases given as
+-- words in order are looked up by their longest word: only a text holding
+-- that word is searched for them.
+local core_ok, core = pcall(require, "spfkit.core")
+local phrase_index = core_ok and type(core) == "table" and core.phrase_index or nil
+local phrase_find = core_ok and type(core) == "table" and core.phrase_find or nil
 
-local function add_entry(entry)
+local PLAIN, BLOB, INDEX
+
+local function add_near(entry)
   local word = ""
-  local words = entry.parts and table.concat(entry.parts, " ") or entry.phrase
-  for w in gmatch(words, "%w+") do if #w > #word then word = w end end
-  if word == "" or (not entry.parts and #word <= 5 and not find(entry.phrase, "[^%w]")) then
-    ALWAYS[#ALWAYS + 1] = entry
-  else
-    local list = INDEX[word]
-    if not list then list = {}; INDEX[word] = list end
-    list[#list + 1] = entry
-  end
+  for w in gmatch(table.concat(entry.parts, " "), "%w+") do if #w > #word then word = w end end
+  local list = INDEX[word]
+  if not list then list = {}; INDEX[word] = list end
+  list[#list + 1] = entry
 end
 
 local function build_index()
-  INDEX, ALWAYS = {}, {}
+  PLAIN, INDEX = {}, {}
+  local strings = {}
   for rank, name in ipairs(M.ORDER) do
     for g, group in ipairs(M.PHRASES[name] or {}) do
       for p, phrase in ipairs(group) do
         local e = { rank = rank * 100000 + g * 1000 + p, reason = name, phrase = phrase, group = group }
         -- a list of fragments: the words in that order, each close to the last
-        if type(phrase) == "table" then e.parts, e.phrase = phrase, table.concat(phrase, "...") end
-        add_entry(e)
+        if type(phrase) == "table" then
+          e.parts, e.phrase = phrase, table.concat(phrase, "...")
+          add_near(e)
+        else
+          PLAIN[#PLAIN + 1] = e
+          strings[#strings + 1] = phrase
+        end
       end
     end
   end
+  BLOB = phrase_index and phrase_index(strings) or nil
 end
 
 --- Largest gap (bytes) between two fragments of a phrase given as a list.
@@ -126,9 +133,14 @@ end
 
 -- Every phrase entry present in the lower-cased text `l`.
 local function matches(l)
-  if not INDEX then build_index() end
+  if not PLAIN then build_index() end
   local found, seen = {}, {}
-  for i = 1, #ALWAYS do consider(found, l, ALWAYS[i]) end
+  if BLOB then
+    local hits = phrase_find(BLOB, l)
+    for i = 1, #hits do found[#found + 1] = PLAIN[hits[i]] end
+  else
+    for i = 1, #PLAIN do consider(found, l, PLAIN[i]) end
+  end
   for token in gmatch(l, "%w+") do
     local w = token
     for _ = 1, 2 do

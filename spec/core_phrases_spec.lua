@@ -1,0 +1,92 @@
+-- core.phrase_index / core.phrase_find (csrc/phrases.c): the reason tables'
+-- one-pass phrase search gives exactly what searching each phrase in turn
+-- with string.find gives, on generated texts and on the bounces of the
+-- shared corpora (when ../shared is there), and refuses what is not an index.
+local core = require "spfkit.core"
+local reason = require "spfkit.bounce.reason"
+
+local function plain_phrases()
+  local out = {}
+  for _, name in ipairs(reason.ORDER) do
+    for _, g in ipairs(reason.PHRASES[name] or {}) do
+      for _, p in ipairs(g) do if type(p) == "string" then out[#out + 1] = p end end
+    end
+  end
+  return out
+end
+
+local function by_find(phrases, text)
+  local out = {}
+  for i, p in ipairs(phrases) do
+    if text:find(p, 1, true) then out[#out + 1] = i end
+  end
+  return out
+end
+
+local PHRASES = plain_phrases()
+local INDEX = core.phrase_index(PHRASES)
+
+describe("core.phrase_find", function()
+  it("finds what string.find finds in generated texts", function()
+    local rng = 12345
+    local function rand(n) rng = (rng * 1103515245 + 12345) % 2147483648; return rng % n + 1 end
+    for _ = 1, 300 do
+      local parts = {}
+      for _ = 1, rand(8) do
+        local k = rand(3)
+        if k == 1 then parts[#parts + 1] = PHRASES[rand(#PHRASES)]
+        elseif k == 2 then parts[#parts + 1] = PHRASES[rand(#PHRASES)]:sub(1, -2) -- a near miss
+        else parts[#parts + 1] = ("x"):rep(rand(5)) end
+      end
+      local text = table.concat(parts, rand(2) == 1 and " " or "")
+      assert.are.same(by_find(PHRASES, text), core.phrase_find(INDEX, text), text)
+    end
+  end)
+
+  it("finds phrases at the very start and end, overlapping and repeated", function()
+    local idx = core.phrase_index({ "abc", "bcd", "abcd", "cde" })
+    assert.are.same({ 1, 2, 3, 4 }, core.phrase_find(idx, "abcde"))
+    assert.are.same({ 1 }, core.phrase_find(idx, "abcabcabc"))
+    assert.are.same({}, core.phrase_find(idx, "ab"))
+    assert.are.same({}, core.phrase_find(idx, ""))
+  end)
+
+  it("agrees with string.find on the shared corpora's bounces", function()
+    local dir = "../shared/corpus/bounces-dev/"
+    local f = io.open(dir .. "index.tsv")
+    if not f then pending("../shared absent") return end
+    local n = 0
+    for line in f:lines() do
+      local file = line:match("^([^\t]+%.eml)\t")
+      local h = file and io.open(dir .. file, "rb")
+      if h then
+        local text = h:read("*a"):lower():sub(1, 20000)
+        h:close()
+        assert.are.same(by_find(PHRASES, text), core.phrase_find(INDEX, text), file)
+        n = n + 1
+      end
+    end
+    f:close()
+    assert.is_true(n > 100)
+  end)
+
+  it("refuses what is not an index and phrases it cannot hold", function()
+    assert.has_error(function() core.phrase_find("not an index", "text") end)
+    assert.has_error(function() core.phrase_find(("\0"):rep(64), "text") end)
+    -- a forged index with a bad bucket count or chain is refused or stays in bounds
+    local forged = INDEX:sub(1, 4) .. string.rep("\255", 8) .. INDEX:sub(13)
+    assert.has_error(function() core.phrase_find(forged, "text") end)
+    assert.has_error(function() core.phrase_index({ "ab" }) end)
+    assert.has_error(function() core.phrase_index({ 1 }) end)
+    assert.are.same({}, core.phrase_find(core.phrase_index({}), "anything"))
+    -- corrupted records: a result or an error, never a read outside the string
+    local rng = 99
+    for _ = 1, 200 do
+      rng = (rng * 1103515245 + 12345) % 2147483648
+      local at = 13 + rng % (#INDEX - 13)
+      local bad = INDEX:sub(1, at - 1) .. string.char(rng % 256) .. INDEX:sub(at + 1)
+      local ok, res = pcall(core.phrase_find, bad, "the user unknown mailbox full relay access denied")
+      assert.is_true(ok and type(res) == "table" or not ok)
+    end
+  end)
+end)
