@@ -109,13 +109,7 @@ M.BOUNCE_SUBJECT = { "undeliver", "delivery fail", "delivery status", "failure",
   "nicht zustellbar", "error", "rejected", "returned", "配信", "エラー", "不達", "未達", "失敗",
   "échec", "no entregado", "non recapitato", "недостав", "not member", "delayed" }
 
-local function has_any(s, words)
-  s = lower(s or "")
-  for i = 1, #words do
-    if find(s, words[i], 1, true) then return true end
-  end
-  return false
-end
+local has_any = require("spfkit.bounce.readers.util").has_any
 
 -- Does a message look like a bounce (so that the generic reader's
 -- addresses can be taken for failed recipients)?

@@ -69,13 +69,7 @@ local function block_at(lines, i)
   return fields, j
 end
 
-local function has_any(s, words)
-  local l = lower(s or "")
-  for i = 1, #words do
-    if find(l, words[i], 1, true) then return true end
-  end
-  return false
-end
+local has_any = require("spfkit.bounce.readers.util").has_any
 
 -- Whether one of the two lines before line i opens a forwarded message.
 local function marked(lines, i)

@@ -46,6 +46,18 @@ function M.block_lines(lines, i, pred)
   return buf, i
 end
 
+--- Whether a text holds one of the words (lower case, plain), case aside.
+-- @tparam ?string s
+-- @tparam table words
+-- @treturn boolean
+function M.has_any(s, words)
+  s = lower(s or "")
+  for i = 1, #words do
+    if find(s, words[i], 1, true) then return true end
+  end
+  return false
+end
+
 --- Whether a line is non-empty and starts with white space.
 function M.indented(l) return l ~= "" and find(l, "^%s") ~= nil end
 --- Whether a line has a non-space character.
