@@ -165,10 +165,12 @@ local function merge_into(d, h)
   if h.diagnostic then
     local hd, dd = h.diagnostic, d.diagnostic or ""
     if #hd > #dd and #hd < 2 * #dd + 200 then hd = text.fold(hd); dd = text.fold(dd) end
-    -- a different reply than the DSN's own Diagnostic-Code is another
-    -- attempt's (an earlier MX's deferral): the DSN's stays
-    local hc, dc = text.reply_code(hd), text.reply_code(dd)
-    if (#hd > #dd or h.global) and not (hc and dc and hc ~= dc) then
+    -- the notice's words replace the DSN's own Diagnostic-Code when they
+    -- say it at more length (a reply the DSN cut short); another reply (an
+    -- earlier MX's deferral) or other words leave the DSN's
+    local hc, dc = generic.reply_in(hd), generic.reply_in(dd)
+    local same = dd == "" or (hc ~= nil and hc == dc) or find(lower(hd), lower(dd), 1, true) ~= nil
+    if h.global or (#hd > #dd and same) then
       -- keep the replaced text: its codes still count when the new one has none
       if dd ~= "" then d.diag_alt = dd end
       d.diagnostic = h.diagnostic
@@ -477,8 +479,9 @@ parse_message = function(top, level)
   if #recs == 0 then return no_records(c, hmap, notice, level, ctx, globals) end
   local out = {}
   for i = 1, #recs do
-    -- when nothing else decides, the notice's own prose says why (Google Groups)
-    recs[i].notice = notice
+    -- when nothing else decides, the notice's own prose says why (Google
+    -- Groups), unless it also holds other recipients' words
+    if #recs == 1 then recs[i].notice = notice end
     out[#out + 1] = entry.finish(recs[i], ctx)
   end
   return explain_from_returned(out, c, level)
