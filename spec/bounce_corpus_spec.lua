@@ -55,7 +55,7 @@ local function check_from(results)
       if from == nil and READER_SET[e.reason] then from = "hint" end
       assert.is_string(from, "reason_from missing for " .. tostring(e.recipient))
       assert.is_true(FROM[from] or from:match("^phrase:.+") ~= nil or from:match("^code:%a+ %w+$") ~= nil
-        or from:match("^header:[%w%-]+$") ~= nil,
+        or from:match("^header:[%w%-]+$") ~= nil or from:match("^dsn:[%w%-]+$") ~= nil,
         "unknown reason_from " .. from)
     end
   end

@@ -99,6 +99,7 @@ function M.parse(s)
         if r.diagnostic == "" then r.diagnostic = nil end
       end
       r.from_dsn = true
+      r.fields = f -- every field of the group (vendor fields: `reasons.providers.dsn_fields`)
       recs[#recs + 1] = r
     else
       for _, k in ipairs({ "reporting-mta", "x-postfix-sender", "x-original-envelope-from", "arrival-date",

@@ -141,7 +141,7 @@ function M.finish(r, ctx)
     command = r.command, diagnostic = diag, diagnostic_type = r.diagnostic_type, texts = r.texts,
     receiver = e.receiver, notice = r.notice and sub(r.notice, 1, 4000),
     reporter = receiver.infer(ctx.reporting_mta or ctx.author_host), diagnostic_is_notice = r.diagnostic_is_notice,
-    header_reason = ctx.header_reason, header_from = ctx.header_from,
+    header_reason = ctx.header_reason, header_from = ctx.header_from, fields = r.fields,
   })
   if e.reason == "delivered" and e.action ~= "delivered" and sub(st or "", 1, 1) == "2" then
     e.action = "delivered"

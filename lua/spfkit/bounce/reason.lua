@@ -10,6 +10,8 @@
 --     report is `feedback`, an RFC 3834 auto-reply `vacation`);
 --     `header:<field>`: a provider's verdict in the notice's own header
 --     (`reasons.providers.headers`, e.g. au's `X-SPASIGN: NG`);
+--     `dsn:<field>`: a vendor's reason field in the recipient's DSN group
+--     (`reasons.providers.dsn_fields`, PowerMTA's bounce category);
 --  2. `status`/`action`: a 2.x.x status or `Action: delivered` is `delivered`;
 --     `diagnostic_type`: an X-Unix diagnostic is a local `mailererror`;
 --  3. `status`: a specific enhanced status code (5.1.1, 5.2.2, 5.7.26 ...)
@@ -300,11 +302,24 @@ function M.header_verdict(hmap)
   return nil
 end
 
--- Steps 1 and 2: what the reader, the notice's header, a success or the
--- diagnostic type decide.
+-- A vendor's reason field in the recipient's DSN group (`PROVIDERS.dsn_fields`).
+local function dsn_field(fields)
+  if not fields then return nil end
+  for _, d in ipairs(PROVIDERS.dsn_fields) do
+    local v = fields[d[1]]
+    local reason = type(v) == "string" and d.values[lower((gsub(v, "^%s*(.-)%s*$", "%1")))]
+    if reason then return reason, "dsn:" .. d[1] end
+  end
+  return nil
+end
+
+-- Steps 1 and 2: what the reader, the notice's header, a vendor's DSN
+-- field, a success or the diagnostic type decide.
 local function early(r)
   if r.reason_hint and not RETRY_HINT[r.reason_hint] then return r.reason_hint, "hint" end
   if r.header_reason then return r.header_reason, r.header_from end
+  local reason, from = dsn_field(r.fields)
+  if reason then return reason, from end
   local st = r.status_in_mail
   if st and sub(st, 1, 2) == "2." then return "delivered", "status" end
   if r.action == "delivered" then return "delivered", "action" end
@@ -371,9 +386,10 @@ end
 --   (the same for the provider whose host wrote the notice), `notice` (the
 --   notice's prose, read last, when the entry quotes no SMTP reply),
 --   `diagnostic_is_notice` (the diagnostic is that prose, not a receiver's
---   words), `header_reason`/`header_from` (`header_verdict` of the notice)
+--   words), `header_reason`/`header_from` (`header_verdict` of the notice),
+--   `fields` (the recipient's DSN group, lower-case names)
 -- @treturn string reason
--- @treturn string what decided it: "hint", "header:<field>", "status", "action",
+-- @treturn string what decided it: "hint", "header:<field>", "dsn:<field>", "status", "action",
 --   "diagnostic_type", "code:<provider> <code>", "phrase:<phrase>",
 --   "phrase:<receiver>:<phrase>", "reply_code", "command" or "default"
 function M.classify(r)

@@ -50,6 +50,15 @@ return {
         { 1350, 1490, "toomanyconn" } },
     },
   },
+  -- `dsn_fields`: a vendor's own per-recipient DSN field naming the
+  -- reason (`{field, values = {[value] = reason}, from}`)
+  dsn_fields = {
+    { "x-powermta-bouncecategory",
+      from = "PowerMTA bounce categories (X-PowerMTA-BounceCategory), as Sisimai lib/Sisimai/Lhost/PowerMTA.pm maps them",
+      values = { ["bad-domain"] = "hostunknown", ["bad-mailbox"] = "userunknown", ["inactive-mailbox"] = "suspend",
+        ["message-expired"] = "expired", ["no-answer-from-host"] = "networkerror", ["policy-related"] = "policyviolation",
+        ["quota-issues"] = "mailboxfull", ["routing-errors"] = "systemerror", ["spam-related"] = "spamdetected" } },
+  },
   headers = {
     { "x-spasign", "ng", "filtered",
       from = "au (KDDI, EZweb) notices: X-SPASIGN: NG marks a refusal by the recipient's own reception filter "
