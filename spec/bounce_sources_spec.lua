@@ -285,3 +285,65 @@ describe("phrases given as words in order", function()
     assert.are.equal("user ...not found", phrase)
   end)
 end)
+
+describe("words that decide only with help", function()
+  it("lets a refusal's common words ('blocked by', 'access denied') lose to any other reason's", function()
+    assert.are.equal("spamdetected", (reason.match("550 5.7.1 Message blocked by spam filter (score 7.2)")))
+    assert.are.equal("blocked", (reason.match("550 Message blocked by site policy")))
+  end)
+
+  it("turns an unknown domain or a bare refusal of the sender into rejected", function()
+    local function classify(d) return (reason.classify({ diagnostic = d })) end
+    assert.are.equal("rejected", classify("550 5.7.1 <x@example.org>: Sender address rejected: Domain not found"))
+    assert.are.equal("rejected", classify("554 5.7.1 <x@example.org>: Sender address rejected: Access denied"))
+    assert.are.equal("hostunknown", classify("550 5.1.2 <y@example.net>: Recipient address rejected: Domain not found"))
+  end)
+end)
+
+describe("several recipients in one notice", function()
+  it("does not give one recipient's reason to another whose reply names none", function()
+    local list = parse({
+      "From: MAILER-DAEMON@mx.example.com", "To: ann@example.com", "Subject: Mail delivery failed",
+      "Content-Type: text/plain", "", "This message was created automatically by mail delivery software.", "",
+      "A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.",
+      "The following address(es) failed:", "", "  full@example.net",
+      "    SMTP error from remote mail server after RCPT TO:<full@example.net>:",
+      "    552 5.2.2 The email account that you tried to reach is over quota", "", "  odd@example.net",
+      "    SMTP error from remote mail server after end of data:", "    554 Transaction failed", "",
+    })
+    local by = {}
+    for _, e in ipairs(list) do by[e.recipient] = e end
+    assert.are.equal("mailboxfull", by["full@example.net"].reason)
+    assert.are_not.equal("mailboxfull", by["odd@example.net"].reason)
+  end)
+
+  it("reads Lotus Notes words per address", function()
+    local list = parse({
+      "From: postmaster@gw.example.org", "To: alice@example.com", "Subject: Undeliverable message",
+      "Content-Type: text/plain", "", "------- Failure Reasons  --------", "",
+      "User not listed in public Name & Address Book", "bob@example.org", "",
+      "Message has exceeded maximum hop count", "carol@example.org", "", "------- Returned Message --------",
+      "From: alice@example.com", "", "hello",
+    })
+    local by = {}
+    for _, e in ipairs(list) do by[e.recipient] = e end
+    assert.are.equal("userunknown", by["bob@example.org"].reason)
+    assert.are.equal("networkerror", by["carol@example.org"].reason)
+  end)
+end)
+
+describe("a vendor's reason field in the DSN", function()
+  it("reads PowerMTA's X-PowerMTA-BounceCategory", function()
+    local e = only(parse({
+      "From: postmaster@pmta.example.com", "To: list@example.com", "Subject: Delivery report",
+      "MIME-Version: 1.0", 'Content-Type: multipart/report; report-type=delivery-status; boundary="p"', "",
+      "--p", "Content-Type: text/plain", "", "Delivery failed.", "",
+      "--p", "Content-Type: message/delivery-status", "", "Reporting-MTA: dns; pmta.example.com", "",
+      "Final-Recipient: rfc822; zed@example.net", "Action: failed", "Status: 5.0.0",
+      "Diagnostic-Code: smtp; 550 Requested action not taken", "X-PowerMTA-BounceCategory: quota-issues",
+      "", "--p--",
+    }))
+    assert.are.equal("mailboxfull", e.reason)
+    assert.are.equal("dsn:x-powermta-bouncecategory", e.reason_from)
+  end)
+end)

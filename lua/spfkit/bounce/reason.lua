@@ -18,9 +18,13 @@
 --     found in the message, unless the reply's words name one of the reasons
 --     that code yields to (MTAs answer 5.1.1 to a blocked client too);
 --  4. `phrase:<phrase>`: the phrase tables, in `ORDER` (the first reason in
---     the order wins; among its matches a longer phrase that contains the
---     winner wins, being more specific), refined by the SMTP command of the
---     failure (a phrase group's `commands`) and by a temporary status;
+--     the order wins, but a `weak` group's words, which every kind of
+--     refusal uses, lose to any other reason's; among the matches of the
+--     winning reason a longer phrase that contains the winner wins, being
+--     more specific), refined by the SMTP command of the failure (a phrase
+--     group's `commands`), by the sender being named as the subject
+--     (`SENDER_SUBJECT`: an unknown address or domain, or a bare refusal,
+--     of the sender is `rejected`) and by a temporary status;
 --  5. `status`: a generic code (5.2.0, 4.7.1 ...), then the class and
 --     subject (X.6 content, X.7 security);
 --  6. `command`: refused at the connection or greeting is `blocked`;
@@ -164,7 +168,13 @@ end
 local function best_match(found)
   local best
   for i = 1, #found do
-    if not best or found[i].rank < best.rank then best = found[i] end
+    local e = found[i]
+    -- a weak group's words (every refusal's: "blocked by", "access denied")
+    -- lose to any other reason's
+    if not best or (best.group.weak and not e.group.weak)
+        or (not e.group.weak == not best.group.weak and e.rank < best.rank) then
+      best = e
+    end
   end
   if not best then return nil end
   local winner = best
@@ -258,10 +268,28 @@ local function specific_status(st, found, all)
 end
 
 -- Step 4: the phrase, refined by the failing command and a temporary status.
-local function phrase_reason(found, cmd, st)
+--- Words that make the sender's address or domain the subject of a refusal
+-- (lower case, plain): "Sender address rejected: Domain not found" is the
+-- sender's domain, not the recipient's.
+M.SENDER_SUBJECT = { "sender address rejected", "domain of sender", "sender domain", "sender verify failed",
+  "sender rejected", "envelope sender", "mail from address", "sender address has", "your sender address" }
+
+-- Reasons about the recipient's address or a bare refusal, which the
+-- sender's words turn into `rejected`.
+local FOR_SENDER = { userunknown = true, hostunknown = true, notaccept = true, filtered = true }
+
+local function about_sender(all)
+  for i = 1, #M.SENDER_SUBJECT do
+    if find(all, M.SENDER_SUBJECT[i], 1, true) then return true end
+  end
+  return false
+end
+
+local function phrase_reason(found, cmd, st, all)
   local reason = found.reason
   local by_command = found.group.commands
   if by_command and by_command[cmd or "none"] then reason = by_command[cmd or "none"] end
+  if (FOR_SENDER[reason] or found.group.weak) and all and about_sender(all) then return "rejected" end
   local temporary = M.PHRASES[found.reason].temporary
   if temporary and st and sub(st, 1, 1) == "4" then reason = temporary end
   return reason
@@ -404,7 +432,7 @@ function M.classify(r)
   if reason then return reason, from end
   reason = specific_status(st, found, all)
   if reason then return reason, "status" end
-  if found then return phrase_reason(found, cmd, st or r.status), "phrase:" .. found.phrase end
+  if found then return phrase_reason(found, cmd, st or r.status, all), "phrase:" .. found.phrase end
   reason, from = fallback(r, st or r.status, cmd)
   -- step 7 only when the notice's own prose names no reason either
   if from == "default" and r.notice and r.notice ~= "" then

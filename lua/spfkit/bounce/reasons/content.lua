@@ -56,6 +56,9 @@ return {
     { from = "Sisimai 5 lib/Sisimai/Rhost/Zoho.pm (virus scanner)",
       "detected by zoho mail",
     },
+    { from = "virus scanners' rejections (suspicion of virus)",
+      "suspicion of virus",
+    },
   },
   spamdetected = {
     { from = "SpamAssassin/amavis (UBE), Barracuda, Gmail, Zoho, Sisimai lib/Sisimai/Reason/SpamDetected.pm",
@@ -77,6 +80,10 @@ return {
     },
     { from = "Sisimai 5 lib/Sisimai/Rhost/MessageLabs.pm (outbound scanning)",
       "filtered by outbound scanning",
+    },
+    { from = "spam filters' own words (Barracuda, Gmail 'likely unsolicited mail', "
+      .. "SpamAssassin), Sisimai lib/Sisimai/Reason/SpamDetected.pm",
+      "spam filter", "likely unsolicited mail", "blocked by spamassassin", "no spam please",
     },
   },
   policyviolation = {
@@ -104,6 +111,12 @@ return {
       "esmtp no data before greeting", "attachment extension is forbidden",
       "mailbox delivery restricted by policy error",
     },
+    { from = "Mimecast anti-spoofing policies, written with or without the hyphen",
+      "anti-spoofing policy",
+    },
+    { from = "attachment and security policies worded by filters (Proofpoint, Barracuda, Microsoft)",
+      "attachment type that is not allowed", "violates our security policy",
+    },
   },
   contenterror = {
     { from = "RFC 3463 X.6.x; Sendmail (improper use of 8-bit data), Exchange header limits",
@@ -123,6 +136,9 @@ return {
     },
     { from = "Sisimai 5 lib/Sisimai/Rhost/MessageLabs.pm (message form)",
       "stray linefeeds in message",
+    },
+    { from = "header syntax checks (Postfix header_checks, filters)",
+      "headers fail syntax check",
     },
   },
 }

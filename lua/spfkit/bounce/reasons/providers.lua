@@ -54,9 +54,11 @@ return {
   -- reason (`{field, values = {[value] = reason}, from}`)
   dsn_fields = {
     { "x-powermta-bouncecategory",
-      from = "PowerMTA bounce categories (X-PowerMTA-BounceCategory), as Sisimai lib/Sisimai/Lhost/PowerMTA.pm maps them",
+      from = "PowerMTA bounce categories (X-PowerMTA-BounceCategory), as Sisimai lib/Sisimai/Lhost/PowerMTA.pm "
+        .. "maps them",
       values = { ["bad-domain"] = "hostunknown", ["bad-mailbox"] = "userunknown", ["inactive-mailbox"] = "suspend",
-        ["message-expired"] = "expired", ["no-answer-from-host"] = "networkerror", ["policy-related"] = "policyviolation",
+        ["message-expired"] = "expired", ["no-answer-from-host"] = "networkerror",
+        ["policy-related"] = "policyviolation",
         ["quota-issues"] = "mailboxfull", ["routing-errors"] = "systemerror", ["spam-related"] = "spamdetected" } },
   },
   headers = {

@@ -137,6 +137,12 @@ return {
       .. "tabulated by Sisimai 5 lib/Sisimai/Rhost/Microsoft.pm",
       "access denied, banned recipient", "mailbox cannot be accessed",
     },
+    { from = "qmail-ldap (Mailaddress is administratively disabled), Sisimai lib/Sisimai/Lhost/X4.pm",
+      "administratively disabled",
+    },
+    { from = "closed accounts (Yahoo, ISP mailboxes)",
+      "account closed", "account has been closed",
+    },
   },
   hasmoved = {
     { from = "RFC 3463 X.1.6; Sisimai lib/Sisimai/Reason/HasMoved.pm",
@@ -176,6 +182,9 @@ return {
       "as the remote domain doesnt exist",
       -- Sisimai 5 lib/Sisimai/Reason/HostUnknown.pm
       { "unrout", "able ", "address" }, "domain mentioned in email address is unknown",
+    },
+    { from = "Microsoft 365 (5.4.310 DNS domain does not exist), Yahoo (No MX or A records for)",
+      "no mx or a records for", { "dns domain ", " does not exist" },
     },
   },
   notaccept = {

@@ -38,6 +38,12 @@ return {
       "failing both spf and dkim autentication checks", "failing both spf and dkim authentication checks",
       "domain authentication fail", "spf/dns de votre nom de domaine",
     },
+    { from = "DMARC and SPF rejections worded by receivers and filters (OpenDMARC, Exim's SPF "
+      .. "ACL, pypolicyd-spf 'Message rejected due to: SPF fail', Proofpoint, Mimecast)",
+      "failed dmarc", "dmarc check", "dmarc p=reject", "due to dmarc", "dmarc reject", "due to spf", "spf policy",
+      "does not designate", "not designated as permitted sender", "is not allowed to send mail from",
+      "spf fail - not authorized", "rejected by spf", "spf validation",
+    },
   },
   requireptr = {
     { from = "Gmail 5.7.25, Microsoft, Sisimai lib/Sisimai/Reason/RequirePTR.pm",
@@ -54,6 +60,9 @@ return {
     },
     { from = "Sisimai 5 lib/Sisimai/Rhost/Cox.pm (DNS checks of the client)",
       "dns check failure - try again later",
+    },
+    { from = "Postfix smtpd(8) reject_unknown_reverse_client_hostname (cannot find your reverse hostname)",
+      "cannot find your reverse hostname", "reverse hostname",
     },
   },
   speeding = {
@@ -146,9 +155,9 @@ return {
     { from = "client refusals: Postfix smtpd(8) (Client host rejected), Postfix smtp(8) (refused to talk to me), "
       .. "Outlook.com SC-00x, Sisimai lib/Sisimai/Reason/Blocked.pm",
       "client host rejected", "use the smtp server of your isp", "ip address blocked", "your ip",
-      "is blocked", "been blocked", "dynamic ip", "dial-up", "dialup", "helo command rejected", "go away",
+      "dynamic ip", "dial-up", "dialup", "helo command rejected", "go away",
       "not currently accepting mail from your ip", "banned sending ip", "sender ip address rejected",
-      "ip blocked", "blocked by", "refused to talk to me", "too many unwanted messages have been sent from",
+      "ip blocked", "refused to talk to me", "too many unwanted messages have been sent from",
       "access from ip address", "blacklisted by", "connections not accepted from ip addresses",
       "currently sending spam", "zombied", "esmtp not accepting connections", "extreme bad ip profile",
       "hosts with dynamic ip", "invalid ip for sending mail of domain", "is on our block list",
@@ -166,9 +175,15 @@ return {
       "connection refused by", "connection reset by peer", "connection dropped",
       "connection was dropped by remote host",
     },
+    -- words every kind of refusal uses: they decide only when no other
+    -- reason's words are there ("blocked by spam filter" is spam)
     { from = "bare refusals: the failing command decides (Sendmail/Postfix 'Access denied' at MAIL FROM)",
-      commands = { MAIL = "rejected" },
-      "access denied",
+      commands = { MAIL = "rejected" }, weak = true,
+      "access denied", "is blocked", "been blocked", "blocked by",
+    },
+    { from = "a host that refuses mail from someone (\"is not accepting mail from blocklisted IPs\"; outranks "
+      .. "notaccept's \"not accepting mail\"), Sisimai lib/Sisimai/Reason/Blocked.pm",
+      "not accepting mail from", "blocked - see", "refused - see",
     },
     { from = "Gmail SMTP error reference (support.google.com/a/answer/3726730) as tabulated "
       .. "by Sisimai 5 lib/Sisimai/Rhost/Google.pm",

@@ -30,6 +30,8 @@ return {
     -- RFC 3463 3.5 network and routing status
     ["4.4.7"] = "expired", ["5.4.7"] = "expired",               -- delivery time expired
     ["5.4.6"] = "networkerror", ["4.4.6"] = "networkerror",     -- routing loop detected
+    -- Microsoft 365 NDR codes: DNS domain does not exist, message expired
+    ["5.4.310"] = "hostunknown", ["5.4.300"] = "expired", ["5.4.316"] = "expired",
     -- RFC 3463 3.8 security or policy status
     ["5.7.13"] = "suspend",                                     -- RFC 3463 (IANA): user account disabled
     ["5.7.17"] = "hasmoved", ["5.7.18"] = "hasmoved",           -- RFC 7293: mailbox / domain owner has changed

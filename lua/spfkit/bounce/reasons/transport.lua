@@ -57,6 +57,9 @@ return {
     { from = "Mimecast, GoDaddy (Sisimai 5 lib/Sisimai/Rhost/Mimecast.pm, GoDaddy.pm)",
       "journal messages past the expiration", "delivery timeout",
     },
+    { from = "IMail (Delivery failed N attempts), Sisimai lib/Sisimai/Lhost/IMailServer.pm",
+      { "delivery failed ", " attempts" },
+    },
   },
   systemerror = {
     { from = "RFC 5321 421/451 texts; Postfix, Sendmail, Microsoft, Sisimai lib/Sisimai/Reason/SystemError.pm",
