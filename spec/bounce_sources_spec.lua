@@ -347,3 +347,28 @@ describe("a vendor's reason field in the DSN", function()
     assert.are.equal("dsn:x-powermta-bouncecategory", e.reason_from)
   end)
 end)
+
+describe("a notice without a delivery-status part", function()
+  it("gives a failure's status class from the notice when no reply code says it", function()
+    local list = parse({
+      "From: MAILER-DAEMON@host.example.com", "To: alice@example.com", "Subject: Undelivered Mail Returned to Sender",
+      "Content-Type: text/plain", "", "This is the Postfix program at host host.example.com.", "",
+      "I'm sorry to have to inform you that your message could not", "be delivered to one or more recipients.", "",
+      "<bigbox@example.com>: cannot update mailbox /var/mail/bigbox for user bigbox.",
+      "    error writing message: File too large", "",
+    })
+    assert.are.equal(1, #list)
+    assert.are.equal("failed", list[1].action)
+    assert.are.equal("5.0.0", list[1].status)
+  end)
+
+  it("keeps qmail's own 'giving up' words when it names no other reason", function()
+    local list = parse({
+      "From: MAILER-DAEMON@mail.example.com", "To: sender@example.com", "Subject: failure notice",
+      "Content-Type: text/plain", "", "Hi. This is the qmail-send program at mail.example.com.",
+      "I'm afraid I wasn't able to deliver your message to the following addresses.", "",
+      "<late@example.net>:", "I'm not going to try again; this message has been in the queue too long.", "",
+    })
+    assert.are.equal("expired", list[1].reason)
+  end)
+end)

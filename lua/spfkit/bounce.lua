@@ -348,7 +348,18 @@ local function text_records(hrecs, globals, hmap, notice, ctx)
   for i = 1, #hrecs do
     if hrecs[i].global then globals[#globals + 1] = hrecs[i] else recs[#recs + 1] = hrecs[i] end
   end
-  if #recs > 0 then return recs end
+  if #recs > 0 then
+    -- a reader that left the action open: the notice says delay or failure
+    local action
+    for i = 1, #recs do
+      if not recs[i].action and not (recs[i].diagnostic and text.reply_code(recs[i].diagnostic)) then
+        local lines = text.lines(notice, 200)
+        action = action or generic.action_of(lines, #lines)
+        recs[i].action = action
+      end
+    end
+    return recs
+  end
   local diag = globals[1] and globals[1].diagnostic or scan.any_reply(text.lines(notice))
   local list = hmap["x-failed-recipients"]
   if not list and ctx.original and looks_bounce(hmap) and ctx.last_resort then list = ctx.original.to end

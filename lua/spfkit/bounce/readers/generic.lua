@@ -253,6 +253,11 @@ end
 M.DELAY_WORDS = { "temporar", "delayed", "will retry", "will be retried", "not yet been delivered",
   "still trying", "warning:", "遅延", "verzögert", "retardé" }
 
+--- Whether a notice reports a delay ("delayed") or a failure ("failed"),
+-- from its first 60 lines up to `last`.
+-- @tparam table lines
+-- @tparam number last
+-- @treturn string
 local function action_of(lines, last)
   for i = 1, math.min(last, 60) do
     local l = lower(lines[i])
@@ -299,6 +304,8 @@ end
 -- @tparam table lines notification lines
 -- @tparam[opt] table ctx `{exclude = set of addresses that are not recipients}`
 -- @treturn table records
+M.action_of = action_of
+
 function M.generic(lines, ctx)
   local exclude = ctx and ctx.exclude or {}
   local last = M.notice_end(lines) - 1

@@ -339,7 +339,7 @@ function M.qmail(lines)
       local buf
       buf, i = block_lines(lines, i + 1, nonblank)
       local r = { recipient = lower(a), action = "failed" }
-      local diag, other = {}, {}
+      local diag, other, giveup = {}, {}, {}
       local said = false
       for k = 1, #buf do
         local b = buf[k]
@@ -360,10 +360,12 @@ function M.qmail(lines)
         if rs then said = true; diag[#diag + 1] = rs
         elseif find(b, "^Giving up on ") or find(b, "^I'm not going to try again") then
           said = false
+          giveup[#giveup + 1] = b
         elseif said then diag[#diag + 1] = b
         elseif not (ip or cip) then other[#other + 1] = b end
       end
-      r.diagnostic = #diag > 0 and concat(diag, "\n") or concat(other, "\n")
+      -- qmail's own "giving up" words only when it gives no other reason
+      r.diagnostic = #diag > 0 and concat(diag, "\n") or #other > 0 and concat(other, "\n") or concat(giveup, "\n")
       r.remote_ip = text.ip(r.remote_ip)
       recs[#recs + 1] = r
     else
