@@ -372,3 +372,47 @@ describe("a notice without a delivery-status part", function()
     assert.are.equal("expired", list[1].reason)
   end)
 end)
+
+describe("recipient blocks in plain notices", function()
+  local function by_rcpt(list)
+    local t = {}
+    for _, e in ipairs(list) do t[e.recipient] = e end
+    return t
+  end
+
+  it("reads Gmail's one block per recipient, each with its own response", function()
+    local by = by_rcpt(parse({
+      "From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>", "To: me@example.com",
+      "Subject: Delivery Status Notification (Failure)", "Content-Type: text/plain", "",
+      "** Address not found **", "",
+      "Your message wasn't delivered to gone@example.org because the address couldn't be found.", "",
+      "The response from the remote server was:", "550 5.1.1 <gone@example.org>: User unknown", "",
+      "** Message not delivered **", "",
+      "Your message couldn't be delivered to big@example.net because the mailbox is full.", "",
+      "The response from the remote server was:", "552 5.2.2 <big@example.net>: Mailbox full", "",
+    }))
+    assert.are.equal("userunknown", by["gone@example.org"].reason)
+    assert.are.equal(550, by["gone@example.org"].reply_code)
+    assert.are.equal("mailboxfull", by["big@example.net"].reason)
+    assert.are.equal(552, by["big@example.net"].reply_code)
+  end)
+
+  it("takes the line that labels the recipient over an earlier header list naming it", function()
+    local e = only(parse({
+      "From: MAILER-DAEMON@ms.example.com", "To: me@example.com", "Subject: Delivery Notification: Delivery has failed",
+      "Content-Type: text/plain", "", "This report relates to a message you sent with the following header fields:", "",
+      "  To: kiki@nowhere.example.jp", "", "Your message cannot be delivered to the following recipients:", "",
+      "  Recipient address: kiki@nowhere.example.jp", "  Reason: Illegal host/domain name found", "",
+    }))
+    assert.are.equal("hostunknown", e.reason)
+  end)
+
+  it("reads the paragraph above a bare address when nothing follows it", function()
+    local e = only(parse({
+      "From: <Postmaster@ezweb.ne.jp>", "To: <shop@example.com>", "Subject: Mail System Error - Returned Mail",
+      "Content-Type: text/plain", "", "Your message was not delivered within 2 days and 12 hours.",
+      "Remote host is not responding.", "", "<late@example.org>", "",
+    }))
+    assert.are.equal("expired", e.reason)
+  end)
+end)

@@ -18,7 +18,7 @@ local concat = table.concat
 local reverse = string.reverse
 local fold, trim = text.fold, text.trim
 local MAXBLOCK = util.MAXBLOCK
-local block_lines, indented, nonblank = util.block_lines, util.indented, util.nonblank
+local block_lines, indented, nonblank, has_any = util.block_lines, util.indented, util.nonblank, util.has_any
 
 -- Generic ------------------------------------------------------------------
 
@@ -206,8 +206,11 @@ function M.addresses(l)
   return out
 end
 
+--- Words (lower case, plain) of a line that names the failed recipient.
+M.RCPT_LABELS = { "recipient", "rcpt", "宛先", "empfänger", "destinataire", "destinatario", "получател" }
+
 local function addr_lines(lines, last, exclude)
-  local found, seen = {}, {}
+  local found, seen, moved = {}, {}, false
   for i = 1, last do
     local l = lines[i]
     if find(l, "@", 1, true) then
@@ -221,16 +224,25 @@ local function addr_lines(lines, last, exclude)
       local head = not skip and match(l, "^%s*[^<>:]-<([^<>%s]+@[^<>%s]+)>%s*:")
       if head then l = head end
       if not skip then
+        local labelled = has_any(ll, M.RCPT_LABELS)
         for a in addresses_in(l) do
           a = lower(gsub(gsub(a, "^mailto:", ""), "[%.%]:]+$", ""))
-          if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] and not seen[a] then
-            seen[a] = true
-            found[#found + 1] = { addr = a, line = i }
+          if find(a, "^[^@]+@[%w%-%.]+$") and not exclude[a] then
+            local f = seen[a]
+            if not f then
+              seen[a] = { addr = a, line = i, labelled = labelled }
+              found[#found + 1] = seen[a]
+            elseif labelled and not f.labelled then
+              -- named again where the notice says it is the recipient
+              -- ("Recipient address: x" after a "To: x" header list)
+              f.line, f.labelled, moved = i, true, true
+            end
           end
         end
       end
     end
   end
+  if moved then table.sort(found, function(x, y) return x.line < y.line end) end
   return found
 end
 
@@ -275,6 +287,20 @@ local function first_reply(lines, last)
   return nil
 end
 
+-- The paragraph right above line i when it names no address (a notice
+-- that gives the reason first, then the bare address).
+local function words_above(lines, i)
+  local buf = {}
+  local k = i - 1
+  while k >= 1 and not nonblank(lines[k]) and i - k < 3 do k = k - 1 end
+  while k >= 1 and nonblank(lines[k]) and #buf < 6 do
+    if find(lines[k], "@", 1, true) or find(lines[k], "^%s*[%-=_*]+%s*$") then return "" end
+    table.insert(buf, 1, trim(lines[k]))
+    k = k - 1
+  end
+  return concat(buf, " ")
+end
+
 local function read_block(lines, i, last, addr, global, gcode)
   local r = { recipient = addr, action = "failed" }
   for j = i, math.min(last, i + MAXBLOCK) do
@@ -289,6 +315,7 @@ local function read_block(lines, i, last, addr, global, gcode)
     end
   end
   local words = block_words(lines, i, last, addr)
+  if words == "" and not global then words = words_above(lines, i) end
   if not r.diagnostic then
     r.diagnostic, r.reply_code = global or words, gcode
     if global and words ~= "" then r.texts = { words } end

@@ -18,12 +18,36 @@ local block_lines, indented, nonblank = util.block_lines, util.indented, util.no
 -- Gmail -------------------------------------------------------------------
 
 --- Gmail, old text format and the newer HTML-era wording.
+-- The response quoted between lines `from` and `to`.
+local function gmail_response(lines, from, to)
+  for k = from, to do
+    local l = lines[k]
+    if find(l, "^The response from the remote server was:") or find(l, "^The response was:") then
+      local buf = block_lines(lines, k + 1, nonblank)
+      return concat(buf, "\n")
+    end
+  end
+  return nil
+end
+
+--- Gmail's newer notice with one block per recipient ("** Address not
+-- found ** / Your message wasn't delivered to x because ... / The response
+-- from the remote server was: ..."): each recipient with its own response.
+function M.gmail_blocks(lines, addrs, at, action)
+  local recs = {}
+  for k = 1, #addrs do
+    local to = (at[k + 1] or #lines + 1) - 1
+    recs[k] = { recipient = addrs[k], action = action, diagnostic = gmail_response(lines, at[k], to) }
+  end
+  return recs
+end
+
 function M.gmail(lines)
   local recs = {}
   local n = #lines
   local action
   local i = 1
-  local addrs = {}
+  local addrs, at = {}, {}
   while i <= n do
     local l = lower(lines[i])
     if find(l, "^delivery to the following recipients?") or find(l, "^delivery to these recipients") then
@@ -40,14 +64,17 @@ function M.gmail(lines)
       local a = find(l, "deliver", 1, true) and (match(lines[i], "wasn't delivered to " .. ADDR)
         or match(lines[i], "couldn't be delivered to " .. ADDR)
         or match(lines[i], "problem delivering your message to " .. ADDR))
-      if a and #addrs == 0 then
-        addrs[1] = lower(gsub(a, "%.$", ""))
+      -- one sentence per recipient, each followed by its own response
+      if a and (#addrs == 0 or at[#addrs]) then
+        addrs[#addrs + 1] = lower(gsub(a, "%.$", ""))
+        at[#addrs] = i
         action = find(l, "temporary", 1, true) and "delayed" or "failed"
       end
       i = i + 1
     end
   end
   if #addrs == 0 then return recs end
+  if #addrs > 1 and at[1] then return M.gmail_blocks(lines, addrs, at, action) end
   -- technical details / remote response
   local diag, tech
   for k = 1, n do

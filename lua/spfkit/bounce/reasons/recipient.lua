@@ -186,6 +186,9 @@ return {
     { from = "Microsoft 365 (5.4.310 DNS domain does not exist), Yahoo (No MX or A records for)",
       "no mx or a records for", { "dns domain ", " does not exist" },
     },
+    { from = "Sun/Oracle Messaging Server (Illegal host/domain name found)",
+      "illegal host/domain name",
+    },
   },
   notaccept = {
     { from = "RFC 7505 (null MX); Exim, qmail, Sendmail, iCloud, Yahoo replies",

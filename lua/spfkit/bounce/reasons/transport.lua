@@ -60,6 +60,10 @@ return {
     { from = "IMail (Delivery failed N attempts), Sisimai lib/Sisimai/Lhost/IMailServer.pm",
       { "delivery failed ", " attempts" },
     },
+    { from = "au (EZweb) delay notices (Your message was not delivered within N days), "
+      .. "Sisimai lib/Sisimai/Lhost/EZweb.pm",
+      "was not delivered within",
+    },
   },
   systemerror = {
     { from = "RFC 5321 421/451 texts; Postfix, Sendmail, Microsoft, Sisimai lib/Sisimai/Reason/SystemError.pm",
