@@ -4,21 +4,23 @@
 -- the core is not built (issue 15, speed).
 local core = require "spfkit.core"
 
--- spfkit.mime as loaded without the C core (its Lua versions)
-local function lua_mime()
-  local saved_core, saved_mime = package.loaded["spfkit.core"], package.loaded["spfkit.mime"]
+-- A module as loaded without the C core (its Lua versions).
+local function lua_module(name)
+  local saved_core, saved_mod = package.loaded["spfkit.core"], package.loaded[name]
   local saved_charset = package.loaded["spfkit.bounce.charset"]
   local saved_preload = package.preload["spfkit.core"]
-  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = nil, nil
+  package.loaded["spfkit.core"], package.loaded[name] = nil, nil
   package.loaded["spfkit.bounce.charset"] = nil
   package.preload["spfkit.core"] = function() error("spfkit.core is not built") end
-  local ok, m = pcall(require, "spfkit.mime")
+  local ok, m = pcall(require, name)
   package.preload["spfkit.core"] = saved_preload
-  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = saved_core, saved_mime
+  package.loaded["spfkit.core"], package.loaded[name] = saved_core, saved_mod
   package.loaded["spfkit.bounce.charset"] = saved_charset
   assert(ok, m)
   return m
 end
+
+local function lua_mime() return lua_module("spfkit.mime") end
 
 -- Strings made of the pieces that matter to each function (seeded: the
 -- same inputs on every run).
@@ -102,8 +104,21 @@ describe("core text passes (csrc/text.c)", function()
     assert.is_false(core.is_ascii("caf\195\169"))
   end)
 
+  it("html_text: the same text as the Lua passes", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.html_text, btext.html_text)
+    assert.are.equal("a\nb\nc\nde&<&foo;'", core.html_text("a<br >b<P>c</div x>d<i>e</i>&amp;&lt;&foo;&#39;"))
+    local pieces = { "<", ">", "/", "br", "BR", "bR", " ", "\n", "\t", "p", "P", "div", "DiV", "<div", "</",
+                     "x", "&", "#", "39", ";", "amp", "lt", "nbsp", "quot", "&amp;", "<br/>", "<p>", "\195\169" }
+    for _, s in ipairs(random_strings(pieces, 5000, 17)) do
+      assert.are.equal(ltext.html_text(s), btext.html_text(s), ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
+    assert.has_error(function() core.html_text(nil) end)
     assert.has_error(function() core.find_any("s", { "x", {} }) end)
     assert.has_error(function() core.unfold("s", "x", 1) end)
   end)

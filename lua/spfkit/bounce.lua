@@ -228,25 +228,12 @@ local function collect(top)
   return c
 end
 
--- The HTML entities a bounce notice uses (others are left as they are).
-local ENTITIES = { ["#39"] = "'", quot = "\"", lt = "<", gt = ">", nbsp = " ", amp = "&" }
-
-local function html_text(h)
-  h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
-  h = gsub(h, "</?[Pp]>", "\n")
-  h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
-  h = gsub(h, "<[^<>]*>", "")
-  if not find(h, "&", 1, true) then return h end
-  -- one pass (the output is not rescanned, as "&amp;" came last before)
-  return (gsub(h, "&(#?%w+);", ENTITIES))
-end
-
 -- The notification text: the plain parts (else the HTML ones), capped.
 local function notice_of(c)
   local texts = {}
   for i = 1, #c.plains do texts[#texts + 1] = mime.text(c.plains[i]) end
   if #texts == 0 then
-    for i = 1, #c.htmls do texts[#texts + 1] = html_text(sub(mime.text(c.htmls[i]), 1, M.MAX_NOTICE)) end
+    for i = 1, #c.htmls do texts[#texts + 1] = text.html_text(sub(mime.text(c.htmls[i]), 1, M.MAX_NOTICE)) end
   end
   local notice = concat(texts, "\n\n")
   if #notice > M.MAX_NOTICE then notice = sub(notice, 1, M.MAX_NOTICE) end

@@ -180,6 +180,26 @@ function M.domain(d)
   return d
 end
 
+-- The HTML entities a bounce notice uses (others are left as they are).
+local ENTITIES = { ["#39"] = "'", quot = "\"", lt = "<", gt = ">", nbsp = " ", amp = "&" }
+
+local function lua_html_text(h)
+  h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
+  h = gsub(h, "</?[Pp]>", "\n")
+  h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
+  h = gsub(h, "<[^<>]*>", "")
+  if not find(h, "&", 1, true) then return h end
+  -- one pass (the output is not rescanned, as "&amp;" came last before)
+  return (gsub(h, "&(#?%w+);", ENTITIES))
+end
+
+--- The text of an HTML notice: `<br>`, `<p>`, `</p>` and `<div>` tags
+-- made newlines, other tags removed, common entities decoded (the C core
+-- does the same passes; this Lua version is the fallback).
+-- @tparam string h HTML
+-- @treturn string
+M.html_text = core.html_text or lua_html_text
+
 --- Escape Lua pattern magic characters.
 M.esc = esc
 
