@@ -91,10 +91,11 @@ local function unquote(t)
 end
 
 local function count_quoted(t)
-  local n = 0
-  for _ in string.gmatch(t, "\n>") do
-    n = n + 1
-    if n >= 5 then break end
+  local n, pos = 0, 1
+  while n < 5 do
+    local p = find(t, "\n>", pos, true)
+    if not p then break end
+    n, pos = n + 1, p + 2
   end
   return n
 end

@@ -114,7 +114,9 @@ end
 function M.address(v)
   if not v then return nil end
   v = gsub(v, "^%s*[%w%-]+%s*;%s*", "", 1)   -- address type ("rfc822;")
-  local a = match(v, "<%s*([^<>%s]+@[^<>%s]+)%s*>") or match(v, "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)")
+  -- (both need an "@": a plain search first)
+  local a = find(v, "@", 1, true)
+    and (match(v, "<%s*([^<>%s]+@[^<>%s]+)%s*>") or match(v, "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)"))
   if not a then
     a = match(v, "<([^<>%s]+)>") or match(v, "^%s*([^<>%s]+)%s*$")
   end
