@@ -45,9 +45,9 @@ end
 local function add_blocks(blocks, chunk)
   local starts = { 1 }
   local lc = lower(chunk)
-  local first = find(lc, "final%-recipient:")
+  local first = find(lc, "final-recipient:", 1, true)
   while first do
-    local nxt = find(lc, "\nfinal%-recipient:", first + 1)
+    local nxt = find(lc, "\nfinal-recipient:", first + 1, true)
     if not nxt then break end
     local cut = nxt + 1
     local prev = match(sub(lc, 1, nxt - 1), "()\n[^\n]*$") or 0
@@ -67,7 +67,9 @@ end
 -- @treturn table list of per-recipient records
 function M.parse(s)
   -- blank-line separated blocks of header-like fields
-  if find(s, "\n[ \t]+\n") then s = gsub(s, "\n[ \t]+\n", "\n\n") end
+  if (find(s, "\n ", 1, true) or find(s, "\n\t", 1, true)) and find(s, "\n[ \t]+\n") then
+    s = gsub(s, "\n[ \t]+\n", "\n\n")
+  end
   local blocks = {}
   local pos, len = 1, #s
   while pos <= len and #blocks < 1000 do
@@ -114,6 +116,7 @@ end
 -- @tparam string s
 -- @treturn boolean
 function M.looks_like(s)
+  if not find(s, "inal-", 1, true) then return false end -- (a plain search first)
   return find(s, "\n[Ff]inal%-[Rr]ecipient:") ~= nil or find(s, "^[Ff]inal%-[Rr]ecipient:") ~= nil
 end
 
