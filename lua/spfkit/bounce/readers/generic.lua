@@ -134,6 +134,9 @@ end
 
 local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
   "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[" }
+-- (each with the code pattern after it, made once)
+local CODE_PATTERNS = {}
+for k = 1, #CODE_BEFORE do CODE_PATTERNS[k] = CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]" end
 
 --- The SMTP reply code and where it starts in a line of free text, when the
 -- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
@@ -144,8 +147,8 @@ local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code
 function M.reply_in(l)
   -- most lines quote no code at all: one scan rules them out
   if not find(l, "[45]%d%d") then return nil end
-  for k = 1, #CODE_BEFORE do
-    local s, e, c = find(l, CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]")
+  for k = 1, #CODE_PATTERNS do
+    local s, e, c = find(l, CODE_PATTERNS[k])
     if s then
       local nxt = sub(l, e + 1, e + 1)
       if nxt == "" or nxt == " " or nxt == "-" or nxt == "," or nxt == ")" then return tonumber(c), e - 2 end
