@@ -7,6 +7,7 @@
  *   core.qp(s, header) -> quoted-printable decoded
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
+ *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
  * onto the Lua stack: nothing is allocated here that an error could leak. */
 #include <string.h>
@@ -278,7 +279,38 @@ static int l_find_any(lua_State *L) {
   return 1;
 }
 
+/* Lua's %s (C locale) */
+static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+/* s without leading and trailing whitespace (%s). */
+static int l_trim(lua_State *L) {
+  size_t len, a = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  while (a < len && is_space((unsigned char)s[a])) a++;
+  while (len > a && is_space((unsigned char)s[len - 1])) len--;
+  lua_pushlstring(L, s + a, len - a);
+  return 1;
+}
+
+/* Each run of whitespace (%s) made one space, then trimmed. */
+static int l_fold(lua_State *L) {
+  size_t len, r, n = 0;
+  const char *s = luaL_checklstring(L, 1, &len);
+  char *w = scratch(L, s, len);
+  for (r = 0; r < len; r++) {
+    if (!is_space((unsigned char)w[r])) { w[n++] = w[r]; continue; }
+    while (r + 1 < len && is_space((unsigned char)w[r + 1])) r++;
+    if (n > 0 && r + 1 < len) w[n++] = ' ';
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_trim);
+  lua_setfield(L, -2, "trim");
+  lua_pushcfunction(L, l_fold);
+  lua_setfield(L, -2, "fold");
   lua_pushcfunction(L, l_header_scan);
   lua_setfield(L, -2, "header_scan");
   lua_pushcfunction(L, l_unfold);

@@ -116,9 +116,23 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("trim and fold: the same text as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.fold, btext.fold)
+    assert.are.equal("a b c", core.fold(" \ta \n\r b\fc\v "))
+    assert.are.equal("a \n b", core.trim("\n a \n b\t"))
+    local pieces = { " ", "\t", "\n", "\r", "\v", "\f", "a", "b c", "\0", "\195\169", "\160", "x\n\ny" }
+    for _, s in ipairs(random_strings(pieces, 5000, 18)) do
+      assert.are.equal(ltext.fold(s), btext.fold(s), ("%q"):format(s))
+      assert.are.equal(ltext.trim(s), btext.trim(s), ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)
+    assert.has_error(function() core.fold(nil) end)
     assert.has_error(function() core.find_any("s", { "x", {} }) end)
     assert.has_error(function() core.unfold("s", "x", 1) end)
   end)

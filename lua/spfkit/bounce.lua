@@ -20,7 +20,8 @@ local M = {}
 -- the failed recordings cost more than they save (see README, Performance)
 if jit then jit.off(true, true) end
 
-local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower, string.match
+local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub, string.lower,
+  string.match
 local concat = table.concat
 
 --- Largest notification text that is searched (bytes).
@@ -256,7 +257,11 @@ local function exclusions(hmap, original)
   for _, v in ipairs({ hmap.from, hmap.to, hmap["return-path"], hmap["reply-to"], hmap["delivered-to"],
                        hmap.sender, hmap["envelope-to"] }) do
     local list = v and generic.addresses(v) or {}
-    for i = 1, #list do ex[lower(gsub(list[i], "%.+$", ""))] = true end
+    for i = 1, #list do
+      local a = list[i]
+      if byte(a, -1) == 46 then a = gsub(a, "%.+$", "") end
+      ex[lower(a)] = true
+    end
   end
   if original then
     for _, v in ipairs({ original.from, original.return_path }) do

@@ -11,21 +11,27 @@ local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub
 local core_ok, core = pcall(require, "spfkit.core")
 if not core_ok or type(core) ~= "table" then core = {} end
 
---- Trim surrounding whitespace.
--- @tparam string s
--- @treturn string
-function M.trim(s)
+local function lua_trim(s)
   local i = find(s, "%S")
   if not i then return "" end
   return match(s, "^.*%S", i) or ""
 end
 
---- Fold all runs of whitespace (newlines included) into single spaces.
+local function lua_fold(s)
+  return lua_trim((gsub(s, "%s+", " ")))
+end
+
+--- Trim surrounding whitespace.
+-- @function trim
 -- @tparam string s
 -- @treturn string
-function M.fold(s)
-  return M.trim((gsub(s, "%s+", " ")))
-end
+M.trim = core.trim or lua_trim
+
+--- Fold all runs of whitespace (newlines included) into single spaces.
+-- @function fold
+-- @tparam string s
+-- @treturn string
+M.fold = core.fold or lua_fold
 
 local function esc(s) return (gsub(s, "%p", "%%%0")) end
 
@@ -159,7 +165,8 @@ function M.ip(s)
     if tonumber(a) > 255 or tonumber(b) > 255 or tonumber(c) > 255 or tonumber(d) > 255 then return nil end
     return s
   end
-  s = gsub(lower(s), "^ipv6:", "")
+  s = lower(s)
+  if sub(s, 1, 5) == "ipv6:" then s = sub(s, 6) end
   if #s >= 2 and #s <= 45 and match(s, "^[%x:%.]+$") and find(s, ":", 1, true)
      and match(s, "%x") and not find(s, ":::", 1, true) then
     return s
@@ -173,8 +180,9 @@ end
 function M.domain(d)
   if not d then return nil end
   d = lower(d)
-  d = gsub(d, "^[%[<%(]+", "")
-  local c = byte(d, -1)
+  local c = byte(d, 1)
+  if c == 91 or c == 60 or c == 40 then d = gsub(d, "^[%[<%(]+", "") end
+  c = byte(d, -1)
   if c == 93 or c == 62 or c == 41 or c == 46 or c == 44 or c == 59 or c == 58 then
     d = gsub(d, "[%]>%)%.,;:]+$", "")
   end
