@@ -7,6 +7,7 @@
  *   core.qp(s, header) -> quoted-printable decoded
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
+ *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
  * onto the Lua stack: nothing is allocated here that an error could leak. */
@@ -279,6 +280,45 @@ static int l_find_any(lua_State *L) {
   return 1;
 }
 
+/* Length of the UTF-8 sequence at s[0..n) as glibc's UTF-8 decoder
+ * accepts it (up to 6 bytes / U+7FFFFFFF, no overlong forms, no
+ * surrogates), or 0 when it is invalid or cut short. */
+static size_t utf8_seq(const unsigned char *s, size_t n) {
+  static const unsigned long min[7] = { 0, 0, 0x80, 0x800, 0x10000, 0x200000, 0x4000000 };
+  unsigned char c = s[0];
+  size_t len, k;
+  unsigned long cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF7) { len = 4; cp = c & 0x07; }
+  else if (c >= 0xF8 && c <= 0xFB) { len = 5; cp = c & 0x03; }
+  else if (c >= 0xFC && c <= 0xFD) { len = 6; cp = c & 0x01; }
+  else return 0;
+  if (len > n) return 0;
+  for (k = 1; k < len; k++) {
+    if ((s[k] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (s[k] & 0x3F);
+  }
+  if (cp < min[len] || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return len;
+}
+
+/* Whether s is UTF-8 that glibc's iconv would take (see utf8_seq). */
+static int l_is_utf8(lua_State *L) {
+  size_t len, k = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  while (k < len) {
+    size_t n;
+    if (s[k] < 0x80) { k++; continue; }
+    n = utf8_seq(s + k, len - k);
+    if (!n) { lua_pushboolean(L, 0); return 1; }
+    k += n;
+  }
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
 /* Lua's %s (C locale) */
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -307,6 +347,8 @@ static int l_fold(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_is_utf8);
+  lua_setfield(L, -2, "is_utf8");
   lua_pushcfunction(L, l_trim);
   lua_setfield(L, -2, "trim");
   lua_pushcfunction(L, l_fold);

@@ -129,6 +129,27 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("is_utf8: the sequences glibc's iconv takes as UTF-8", function()
+    local function by_iconv(x)
+      local ok, out = pcall(core.iconv, x, "UTF-8", "UTF-8")
+      return ok and out ~= nil
+    end
+    assert.is_true(core.is_utf8("caf\195\169 \240\159\152\128"))
+    assert.is_false(core.is_utf8("\192\128"))       -- overlong
+    assert.is_false(core.is_utf8("\237\160\128"))   -- surrogate
+    assert.is_false(core.is_utf8("a\226\130"))       -- cut short
+    local pieces = { "a", "\0", "\128", "\191", "\192", "\193", "\194", "\223", "\224", "\160", "\159",
+                     "\237", "\239", "\240", "\143", "\144", "\244", "\245", "\247", "\248", "\251", "\252",
+                     "\253", "\254", "\255", "\195\169", "\128\128", "\136" }
+    local edges = { "\248\128\128\128\128", "\248\135\191\191\191", "\248\136\128\128\128",
+                    "\252\131\191\191\191\191", "\252\132\128\128\128\128", "\253\191\191\191\191\191",
+                    "\240\143\191\191", "\244\144\128\128", "\237\191\191", "\238\128\128" }
+    for _, s in ipairs(edges) do assert.are.equal(by_iconv(s), core.is_utf8(s), ("%q"):format(s)) end
+    for _, s in ipairs(random_strings(pieces, 20000, 19)) do
+      assert.are.equal(by_iconv(s), core.is_utf8(s), ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)
