@@ -7,6 +7,7 @@
  *   core.qp(s, header) -> quoted-printable decoded
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
+ *   core.find_status(s, init) -> first enhanced status code, position | nil
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
@@ -319,6 +320,55 @@ static int l_is_utf8(lua_State *L) {
   return 1;
 }
 
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+static size_t digit_run(const unsigned char *s, size_t len, size_t p) {
+  size_t k = p;
+  while (k < len && is_digit(s[k])) k++;
+  return k - p;
+}
+
+/* "[245]%.%d%d?%d?%.%d%d?%d?" at s[i]: the end (exclusive) or 0; *sub gets
+ * the middle number. */
+static size_t status_at(const unsigned char *s, size_t len, size_t i, int *sub) {
+  size_t m, p, d, k;
+  if (!(s[i] == '2' || s[i] == '4' || s[i] == '5') || i + 1 >= len || s[i + 1] != '.') return 0;
+  m = digit_run(s, len, i + 2);
+  if (m < 1 || m > 3 || i + 2 + m >= len || s[i + 2 + m] != '.') return 0;
+  p = i + 3 + m;
+  d = digit_run(s, len, p);
+  if (d < 1) return 0;
+  for (*sub = 0, k = i + 2; k < i + 2 + m; k++) *sub = *sub * 10 + (s[k] - '0');
+  return p + (d > 3 ? 3 : d);
+}
+
+/* The first enhanced status code in free text from init on (not part of an
+ * IP address or a version number, class 2/4/5, subject <= 7): code and
+ * 1-based position, or nil (spfkit.bounce.text.find_status). */
+static int l_find_status(lua_State *L) {
+  size_t len, i;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  lua_Integer init = luaL_optinteger(L, 2, 1);
+  if (init < 0) init = (lua_Integer)len + init + 1;
+  if (init < 1) init = 1;
+  if (init > (lua_Integer)len + 1) { lua_pushnil(L); return 1; }
+  for (i = (size_t)init - 1; i + 1 < len; i++) {
+    int sub = 0;
+    size_t e = status_at(s, len, i, &sub);
+    int prev_ok, next_ok;
+    if (!e) continue;
+    prev_ok = !(i > 0 && (s[i - 1] == '.' || is_digit(s[i - 1])));
+    next_ok = e >= len || !(is_digit(s[e]) || (s[e] == '.' && e + 1 < len && is_digit(s[e + 1])));
+    if (prev_ok && next_ok && sub <= 7) {
+      lua_pushlstring(L, (const char *)s + i, e - i);
+      lua_pushinteger(L, (lua_Integer)i + 1);
+      return 2;
+    }
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
 /* Lua's %s (C locale) */
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -347,6 +397,8 @@ static int l_fold(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_find_status);
+  lua_setfield(L, -2, "find_status");
   lua_pushcfunction(L, l_is_utf8);
   lua_setfield(L, -2, "is_utf8");
   lua_pushcfunction(L, l_trim);

@@ -150,6 +150,21 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("find_status: the same code and position as the Lua search", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.find_status, btext.find_status)
+    assert.are.same({ "5.7.26", 11 }, { core.find_status("192.0.2.1 5.7.26 x") })
+    assert.are.same({ "4.2.2", 7 }, { core.find_status("5.8.1 4.2.2") })
+    assert.is_nil(core.find_status("v2.1.0.4 or 5.1.1.1"))
+    local pieces = { "5", "4", "2", "3", "7", "8", "0", "1", ".", ".", ".", " ", "a", "5.7.1", "550 ", "1234", "x.",
+                     "\n", "-", "2.0.0", "5.1.10" }
+    for i, s in ipairs(random_strings(pieces, 20000, 20)) do
+      local init = i % 3 == 0 and (i % 7) - 3 or nil
+      assert.are.same({ ltext.find_status(s, init) }, { btext.find_status(s, init) }, ("%q %s"):format(s, tostring(init)))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)

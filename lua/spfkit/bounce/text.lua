@@ -44,13 +44,7 @@ function M.valid_status(code)
   return (c == "2" or c == "4" or c == "5") and tonumber(s) <= 7 and tonumber(d) <= 999
 end
 
---- Find the first enhanced status code in free text (not part of an IP
--- address or a version number).
--- @tparam string s
--- @tparam[opt] number init start position
--- @treturn ?string code
--- @treturn ?number position
-function M.find_status(s, init)
+local function lua_find_status(s, init)
   local pos = init or 1
   while true do
     local i, j, code = find(s, "([245]%.%d%d?%d?%.%d%d?%d?)", pos)
@@ -64,6 +58,15 @@ function M.find_status(s, init)
     pos = i + 1
   end
 end
+
+--- Find the first enhanced status code in free text (not part of an IP
+-- address or a version number).
+-- @function find_status
+-- @tparam string s
+-- @tparam[opt] number init start position
+-- @treturn ?string code
+-- @treturn ?number position
+M.find_status = core.find_status or lua_find_status
 
 --- Whether a status code is a generic one (`X.0.0`).
 -- @tparam ?string code
