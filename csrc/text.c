@@ -8,6 +8,8 @@
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
  *   core.find_status(s, init) -> first enhanced status code, position | nil
+ *   core.reply_in(line) -> SMTP reply code quoted in a line, its position | nil
+ *     (for the prefixes listed in core.REPLY_PREFIXES)
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
@@ -372,6 +374,91 @@ static int l_find_status(lua_State *L) {
 /* Lua's %s (C locale) */
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
+static int is_alnum(unsigned char c) {
+  return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The words before a quoted SMTP reply code, as the generic reader's Lua
+ * patterns (CODE_BEFORE in spfkit.bounce.readers.generic, in the same
+ * order; the reader uses this only while its list is the same). */
+static const struct reply_prefix {
+  const char *pattern;  /* the Lua pattern it stands for */
+  const char *lit;      /* the literal it starts with */
+  int anchored, colon, spaces, bracket, run;
+} PREFIXES[] = {
+  { "^", "", 1, 0, 0, 0, 0 },
+  { "<<<%s*", "<<<", 0, 0, 1, 0, 0 },
+  { "^[#>%s]*", "", 1, 0, 0, 0, 1 },
+  { "said:%s*", "said:", 0, 0, 1, 0, 0 },
+  { "error:?%s*", "error", 0, 1, 1, 0, 0 },
+  { "code:?%s*", "code", 0, 1, 1, 0, 0 },
+  { "reply:?%s*", "reply", 0, 1, 1, 0, 0 },
+  { "response:?%s*", "response", 0, 1, 1, 0, 0 },
+  { ":%s*", ":", 0, 0, 1, 0, 0 },
+  { "%(", "(", 0, 0, 0, 0, 0 },
+  { ">>>%s*", ">>>", 0, 0, 1, 0, 0 },
+  { "message:%s*%[", "message:", 0, 0, 1, 1, 0 },
+};
+#define NPREFIXES (sizeof PREFIXES / sizeof PREFIXES[0])
+
+/* Where the code would start if prefix `x` matches at p, or len + 1. */
+static size_t prefix_at(const struct reply_prefix *x, const unsigned char *s, size_t len, size_t p) {
+  size_t n = strlen(x->lit), q = p + n;
+  if (q > len || memcmp(s + p, x->lit, n) != 0) return len + 1;
+  if (x->colon && q < len && s[q] == ':') q++;
+  if (x->run) while (q < len && (s[q] == '#' || s[q] == '>' || is_space(s[q]))) q++;
+  if (x->spaces) while (q < len && is_space(s[q])) q++;
+  if (x->bracket) {
+    if (q >= len || s[q] != '[') return len + 1;
+    q++;
+  }
+  return q;
+}
+
+/* "([45]%d%d)%f[^%w%.]" at q */
+static int code_at(const unsigned char *s, size_t len, size_t q) {
+  if (q + 3 > len || !(s[q] == '4' || s[q] == '5') || !is_digit(s[q + 1]) || !is_digit(s[q + 2])) return 0;
+  return q + 3 == len || !(is_alnum(s[q + 3]) || s[q + 3] == '.');
+}
+
+/* Where the code starts at the first position where prefix x and a code
+ * match (Lua's find), or len + 1. */
+static size_t prefix_find(const struct reply_prefix *x, const unsigned char *s, size_t len) {
+  size_t p, last = x->anchored ? 0 : len;
+  for (p = 0; p <= last && p < len; p++) {
+    size_t q = prefix_at(x, s, len, p);
+    if (q <= len && code_at(s, len, q)) return q;
+  }
+  return len + 1;
+}
+
+/* The SMTP reply code quoted in a line and its 1-based position, or nil
+ * (spfkit.bounce.readers.generic.reply_in). */
+static int l_reply_in(lua_State *L) {
+  size_t len, k;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  for (k = 0; k < NPREFIXES; k++) {
+    size_t q = prefix_find(&PREFIXES[k], s, len);
+    if (q > len) continue;
+    if (q + 3 == len || s[q + 3] == ' ' || s[q + 3] == '-' || s[q + 3] == ',' || s[q + 3] == ')') {
+      lua_pushinteger(L, (s[q] - '0') * 100 + (s[q + 1] - '0') * 10 + (s[q + 2] - '0'));
+      lua_pushinteger(L, (lua_Integer)q + 1);
+      return 2;
+    }
+  }
+  lua_pushnil(L);
+  return 1;
+}
+
+static void push_reply_prefixes(lua_State *L) {
+  size_t k;
+  lua_createtable(L, (int)NPREFIXES, 0);
+  for (k = 0; k < NPREFIXES; k++) {
+    lua_pushstring(L, PREFIXES[k].pattern);
+    lua_rawseti(L, -2, (int)k + 1);
+  }
+}
+
 /* s without leading and trailing whitespace (%s). */
 static int l_trim(lua_State *L) {
   size_t len, a = 0;
@@ -397,6 +484,10 @@ static int l_fold(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_reply_in);
+  lua_setfield(L, -2, "reply_in");
+  push_reply_prefixes(L);
+  lua_setfield(L, -2, "REPLY_PREFIXES");
   lua_pushcfunction(L, l_find_status);
   lua_setfield(L, -2, "find_status");
   lua_pushcfunction(L, l_is_utf8);

@@ -165,6 +165,19 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("reply_in: the same code and position as the generic reader's patterns", function()
+    local gen = require "spfkit.bounce.readers.generic"
+    local lgen = lua_module("spfkit.bounce.readers.generic")
+    assert.are.same({ 550, 25 }, { core.reply_in("host x[192.0.2.1] said: 550 5.1.1 unknown") })
+    assert.are.same({ 421, 3 }, { core.reply_in("> 421-too many") })
+    assert.is_nil(core.reply_in("error 5500 or 550x or 550.1"))
+    local pieces = { "550", "451", "4", "5", "0", "9", " ", "-", ",", ")", "(", ":", "said:", "error", "code",
+                     "reply", "response", "<<<", ">>>", ">", "#", "message:", "[", "\t", ".", "x", "5.1.1" }
+    for _, s in ipairs(random_strings(pieces, 20000, 21)) do
+      assert.are.same({ lgen.reply_in(s) }, { gen.reply_in(s) }, ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)

@@ -138,6 +138,19 @@ local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code
 local CODE_PATTERNS = {}
 for k = 1, #CODE_BEFORE do CODE_PATTERNS[k] = CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]" end
 
+-- The C core's version of reply_in, while it knows the same prefixes.
+local core_reply_in
+do
+  local ok, core = pcall(require, "spfkit.core")
+  local list = ok and type(core) == "table" and core.REPLY_PREFIXES
+  if list and #list == #CODE_BEFORE then
+    core_reply_in = core.reply_in
+    for k = 1, #CODE_BEFORE do
+      if list[k] ~= CODE_BEFORE[k] then core_reply_in = nil end
+    end
+  end
+end
+
 --- The SMTP reply code and where it starts in a line of free text, when the
 -- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
 -- `ERROR_CODE :550`, InterScan's `Received >>> 550`, `error message: [554 ...`).
@@ -145,6 +158,7 @@ for k = 1, #CODE_BEFORE do CODE_PATTERNS[k] = CODE_BEFORE[k] .. "([45]%d%d)%f[^%
 -- @treturn ?number code
 -- @treturn ?number position
 function M.reply_in(l)
+  if core_reply_in then return core_reply_in(l) end
   -- most lines quote no code at all: one scan rules them out
   if not find(l, "[45]%d%d") then return nil end
   for k = 1, #CODE_PATTERNS do
