@@ -1,6 +1,7 @@
 /* Generic text scanning for the bounce reader (mime.lua, bounce modules):
  * the loops that run over every byte of a message, in one pass each.
  *   core.header_scan(text, limit) -> names, starts, ends, n, first
+ *   core.header_map(text, limit) -> {name = unfolded value of its first occurrence}, n
  *   core.unfold(text, i, j) -> text[i..j] with folds made one space
  *   core.is_ascii(s) -> whether every byte is below 128
  *   core.normalize(s) -> s with CRLF and lone CR made LF
@@ -125,21 +126,13 @@ static int l_lines(lua_State *L) {
 
 static int is_blank(char c) { return c == ' ' || c == '\t'; }
 
-/* text[i..j] (1-based, clamped) with each run of blanks, newline, blanks
- * made one space and trailing blanks removed: a header value unfolded. */
-static int l_unfold(lua_State *L) {
-  size_t len, a, b, k;
-  const char *s = luaL_checklstring(L, 1, &len);
-  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+/* Pushes s[a..b) (0-based) unfolded (see l_unfold). */
+static void push_unfolded(lua_State *L, const char *s, size_t a, size_t b) {
+  size_t k;
   luaL_Buffer buf;
-  if (i < 1) i = 1;
-  if (j > (lua_Integer)len) j = (lua_Integer)len;
-  if (i > j) { lua_pushliteral(L, ""); return 1; }
-  a = (size_t)i - 1;
-  b = (size_t)j;
   /* trailing blanks and folds (they would unfold to blanks, then go) */
   while (b > a && (is_blank(s[b - 1]) || s[b - 1] == '\n')) b--;
-  if (!memchr(s + a, '\n', b - a)) { lua_pushlstring(L, s + a, b - a); return 1; }
+  if (!memchr(s + a, '\n', b - a)) { lua_pushlstring(L, s + a, b - a); return; }
   luaL_buffinit(L, &buf);
   k = a;
   while (k < b) {
@@ -158,7 +151,75 @@ static int l_unfold(lua_State *L) {
     k = r;
   }
   luaL_pushresult(&buf);
+}
+
+/* text[i..j] (1-based, clamped) with each run of blanks, newline, blanks
+ * made one space and trailing blanks removed: a header value unfolded. */
+static int l_unfold(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer i = luaL_checkinteger(L, 2), j = luaL_checkinteger(L, 3);
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)len) j = (lua_Integer)len;
+  if (i > j) { lua_pushliteral(L, ""); return 1; }
+  push_unfolded(L, s, (size_t)i - 1, (size_t)j);
   return 1;
+}
+
+/* Stack: 3 = map. Sets map[name] = unfolded value unless the name is
+ * there already (the first occurrence wins). */
+static void map_field(lua_State *L, const char *s, size_t name, size_t nlen, size_t vs, size_t ve) {
+  push_lower(L, s + name, nlen);
+  lua_pushvalue(L, -1);
+  lua_rawget(L, 3);
+  if (!lua_isnil(L, -1)) { lua_pop(L, 2); return; }
+  lua_pop(L, 1);
+  if (vs < ve) push_unfolded(L, s, vs, ve);
+  else lua_pushliteral(L, "");
+  lua_rawset(L, 3);
+}
+
+/* The same walk as scan_fields, giving only the map of first occurrences
+ * (names in lower case, values unfolded); returns the field count. */
+static lua_Integer map_fields(lua_State *L, const char *s, size_t len, lua_Integer limit) {
+  size_t pos = 0, name = 0, nlen = 0, vs = 0, ve = 0;
+  lua_Integer n = 0;
+  int cur = 0;
+  while (pos < len) {
+    const char *nl = memchr(s + pos, '\n', len - pos);
+    size_t e = nl ? (size_t)(nl - s) : len;
+    unsigned char c = (unsigned char)s[pos];
+    if (c == ' ' || c == '\t') {
+      if (cur) ve = e;
+    } else if (e > pos) {
+      size_t l = field_name_len(s + pos, s + e);
+      if (cur) map_field(L, s, name, nlen, vs, ve);
+      cur = 0;
+      if (l) {
+        if (++n > limit) { n--; break; }
+        name = pos; nlen = l; vs = pos + l + 1;
+        while (vs < e && (s[vs] == ' ' || s[vs] == '\t')) vs++;
+        ve = e;
+        cur = 1;
+      }
+    }
+    pos = e + 1;
+  }
+  if (cur) map_field(L, s, name, nlen, vs, ve);
+  return n;
+}
+
+/* core.header_map(text, limit) -> {lower-case name = unfolded value of its
+ * first occurrence}, field count */
+static int l_header_map(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  lua_Integer limit = luaL_optinteger(L, 2, 1000), n;
+  lua_settop(L, 2);
+  lua_createtable(L, 0, 16);
+  n = map_fields(L, s, len, limit);
+  lua_pushinteger(L, n);
+  return 2;
 }
 
 static int l_is_ascii(lua_State *L) {
@@ -484,6 +545,8 @@ static int l_fold(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_header_map);
+  lua_setfield(L, -2, "header_map");
   lua_pushcfunction(L, l_reply_in);
   lua_setfield(L, -2, "reply_in");
   push_reply_prefixes(L);

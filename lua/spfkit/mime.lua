@@ -99,13 +99,29 @@ end
 local header_scan = core.header_scan or lua_header_scan
 
 --- Parse a header block into fields.
--- Values are unfolded lazily, on first access (most fields of a bounce are
--- never looked at).
+-- Without the C core, values are unfolded lazily, on first access (most
+-- fields of a bounce are never looked at).
 -- @tparam string text header block
 -- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
 --   `names` lists the lower-case names in order (see `values` for every
 --   occurrence of a name)
+-- With the C core, the map is made at once (one C pass: the values of the
+-- first occurrences unfolded, no closure and no lookup through a
+-- metamethod) and the field list only when read (by `values`).
+local header_map = core.header_map
+local HS_META = { __index = function(t, k)
+  if k ~= "names" and k ~= "starts" and k ~= "ends" then return nil end
+  local names, starts, ends = header_scan(rawget(t, "text"), M.LIMITS.headers)
+  rawset(t, "names", names)
+  rawset(t, "starts", starts)
+  rawset(t, "ends", ends)
+  return rawget(t, k)
+end }
+
 function M.headers(text)
+  if header_map then
+    return setmetatable({ map = (header_map(text, M.LIMITS.headers)), text = text }, HS_META)
+  end
   local names, starts, ends, _, first = header_scan(text, M.LIMITS.headers)
   local map = setmetatable({}, { __index = function(t, k)
     local i = first[k]
