@@ -12,6 +12,7 @@
  *   core.reply_in(line) -> SMTP reply code quoted in a line, its position | nil
  *     (for the prefixes listed in core.REPLY_PREFIXES)
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
+ *   core.find_first(s, {needle, ...}) -> position, index of the needle found first | nil
  *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
  * onto the Lua stack: nothing is allocated here that an error could leak. */
@@ -544,7 +545,65 @@ static int l_fold(lua_State *L) {
   return 1;
 }
 
+/* Position (0-based) of t in s[0..limit) + t's tail, or (size_t)-1: the
+ * first occurrence starting before `limit`. */
+static size_t find_before(const char *s, size_t len, const char *t, size_t tlen, size_t limit) {
+  const char *p = s, *end = s + len;
+  if (tlen == 0) return 0;
+  while ((size_t)(end - p) >= tlen && (size_t)(p - s) < limit) {
+    p = memchr(p, (unsigned char)t[0], (size_t)(end - p) - tlen + 1);
+    if (!p || (size_t)(p - s) >= limit) return (size_t)-1;
+    if (memcmp(p, t, tlen) == 0) return (size_t)(p - s);
+    p++;
+  }
+  return (size_t)-1;
+}
+
+/* core.find_first(s, {needle, ...}) -> 1-based position and index of the
+ * needle that occurs first in s (plain; on a tie the earlier needle), or
+ * nil. Needles that share their first byte are found in one pass. */
+static int l_find_first(lua_State *L) {
+  size_t len, best = (size_t)-1, i, n, pos;
+  const char *s = luaL_checklstring(L, 1, &len);
+  const char *t[64];
+  size_t tl[64];
+  int shared = 1;
+  size_t besti = 0;
+  luaL_checktype(L, 2, LUA_TTABLE);
+  n = spfk_rawlen(L, 2);
+  if (n > 64) return luaL_error(L, "find_first: at most 64 needles");
+  for (i = 0; i < n; i++) {
+    lua_rawgeti(L, 2, (int)i + 1);
+    if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "find_first: entry %d is not a string", (int)i + 1);
+    t[i] = lua_tolstring(L, -1, &tl[i]);   /* kept alive by the table */
+    lua_pop(L, 1);
+    if (tl[i] == 0 || t[i][0] != t[0][0]) shared = 0;
+  }
+  if (n > 0 && shared) {
+    const char *p = s, *end = s + len;
+    while (p < end && (p = memchr(p, (unsigned char)t[0][0], (size_t)(end - p))) != NULL) {
+      pos = (size_t)(p - s);
+      for (i = 0; i < n; i++) {
+        if (tl[i] <= len - pos && memcmp(p, t[i], tl[i]) == 0) { best = pos; besti = i; break; }
+      }
+      if (best != (size_t)-1) break;
+      p++;
+    }
+  } else {
+    for (i = 0; i < n; i++) {
+      pos = find_before(s, len, t[i], tl[i], best == (size_t)-1 ? len + 1 : best);
+      if (pos != (size_t)-1) { best = pos; besti = i; }
+    }
+  }
+  if (best == (size_t)-1) { lua_pushnil(L); return 1; }
+  lua_pushinteger(L, (lua_Integer)best + 1);
+  lua_pushinteger(L, (lua_Integer)besti + 1);
+  return 2;
+}
+
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_find_first);
+  lua_setfield(L, -2, "find_first");
   lua_pushcfunction(L, l_header_map);
   lua_setfield(L, -2, "header_map");
   lua_pushcfunction(L, l_reply_in);

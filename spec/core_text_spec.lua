@@ -178,10 +178,30 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("find_first: the needle found first, as one plain search per needle finds it", function()
+    local function lua_first(str, list)
+      local best, bi
+      for i = 1, #list do
+        local p = string.find(str, list[i], 1, true)
+        if p and (not best or p < best) then best, bi = p, i end
+      end
+      return best, bi
+    end
+    assert.are.same({ 2, 2 }, { core.find_first("a\nb\nc", { "\nc", "\nb", "\n" }) })
+    assert.is_nil(core.find_first("abc", { "x", "\nc" }))
+    local pieces = { "a", "b", "\n", "-", "--", "\n-", "ab", " " }
+    local lists = { { "\n-", "\n--", "\na", "\n" }, { "b", "\n-", "ab" }, { "--", "-" }, { "", "a" }, {} }
+    for i, s in ipairs(random_strings(pieces, 6000, 22)) do
+      local list = lists[i % #lists + 1]
+      assert.are.same({ lua_first(s, list) }, { core.find_first(s, list) }, ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)
     assert.has_error(function() core.fold(nil) end)
+    assert.has_error(function() core.find_first("s", { "x", 1 }) end)
     assert.has_error(function() core.find_any("s", { "x", {} }) end)
     assert.has_error(function() core.unfold("s", "x", 1) end)
   end)

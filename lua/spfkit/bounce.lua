@@ -14,6 +14,8 @@ local scan = require "spfkit.bounce.scan"
 local entry = require "spfkit.bounce.entry"
 local generic = require "spfkit.bounce.readers.generic"
 local errors = require "spfkit.errors"
+local core_ok, core = pcall(require, "spfkit.core")
+if not core_ok or type(core) ~= "table" then core = {} end
 
 local M = {}
 -- string-library bound: LuaJIT traces abort on the pattern functions and
@@ -46,13 +48,28 @@ local function err(code, message)
   return errors.new(code, message)
 end
 
--- Cut a plain-text notice where the returned message starts.
-local function cut_notice(t)
+-- The first marker in t: its position and length (the C core does the
+-- same searches in one pass).
+local function lua_first_marker(t)
   local best, mlen
   for i = 1, #MARKERS do
     local p = find(t, MARKERS[i], 1, true)
     if p and (not best or p < best) then best, mlen = p, #MARKERS[i] end
   end
+  return best, mlen
+end
+
+local first_marker = lua_first_marker
+if core.find_first then
+  first_marker = function(t)
+    local p, i = core.find_first(t, MARKERS)
+    return p, p and #MARKERS[i]
+  end
+end
+
+-- Cut a plain-text notice where the returned message starts.
+local function cut_notice(t)
+  local best, mlen = first_marker(t)
   if not best then return t, nil end
   local rest = sub(t, best + mlen)
   rest = gsub(rest, "^[^\n]*\n", "", 1)
