@@ -2,6 +2,7 @@
  * the loops that run over every byte of a message, in one pass each.
  *   core.header_scan(text, limit) -> names, starts, ends, n, first
  *   core.header_map(text, limit) -> {name = unfolded value of its first occurrence}, n
+ *   core.header_values(text, name, max, limit) -> {unfolded value of each `name` field}
  *   core.unfold(text, i, j) -> text[i..j] with folds made one space
  *   core.is_ascii(s) -> whether every byte is below 128
  *   core.normalize(s) -> s with CRLF and lone CR made LF
@@ -180,10 +181,38 @@ static void map_field(lua_State *L, const char *s, size_t name, size_t nlen, siz
   lua_rawset(L, 3);
 }
 
-/* The same walk as scan_fields, giving only the map of first occurrences
- * (names in lower case, values unfolded); returns the field count. */
-static lua_Integer map_fields(lua_State *L, const char *s, size_t len, lua_Integer limit) {
-  size_t pos = 0, name = 0, nlen = 0, vs = 0, ve = 0;
+/* A field of a header block: name s[name..name+nlen), value s[vs..ve). */
+struct field { size_t name, nlen, vs, ve; };
+
+/* Stack: 3 = list, 4 = the wanted name (lower case); *count values so far. */
+struct want { const char *name; size_t len; lua_Integer max, count; };
+
+static int name_is(const char *p, size_t n, const struct want *w) {
+  size_t i;
+  if (n != w->len) return 0;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if ((char)(c >= 'A' && c <= 'Z' ? c + 32 : c) != w->name[i]) return 0;
+  }
+  return 1;
+}
+
+/* A finished field: into the map (w == NULL) or, when it has the wanted
+ * name, onto the list of values. Returns 0 once the list is full. */
+static int take_field(lua_State *L, const char *s, const struct field *f, struct want *w) {
+  if (!w) { map_field(L, s, f->name, f->nlen, f->vs, f->ve); return 1; }
+  if (!name_is(s + f->name, f->nlen, w)) return 1;
+  if (f->vs < f->ve) push_unfolded(L, s, f->vs, f->ve);
+  else lua_pushliteral(L, "");
+  lua_rawseti(L, 3, (int)++w->count);
+  return w->count < w->max;
+}
+
+/* The same walk as scan_fields, each field taken when complete (see
+ * take_field); returns the field count. */
+static lua_Integer walk_fields(lua_State *L, const char *s, size_t len, lua_Integer limit, struct want *w) {
+  size_t pos = 0;
+  struct field f = { 0, 0, 0, 0 };
   lua_Integer n = 0;
   int cur = 0;
   while (pos < len) {
@@ -191,22 +220,22 @@ static lua_Integer map_fields(lua_State *L, const char *s, size_t len, lua_Integ
     size_t e = nl ? (size_t)(nl - s) : len;
     unsigned char c = (unsigned char)s[pos];
     if (c == ' ' || c == '\t') {
-      if (cur) ve = e;
+      if (cur) f.ve = e;
     } else if (e > pos) {
       size_t l = field_name_len(s + pos, s + e);
-      if (cur) map_field(L, s, name, nlen, vs, ve);
+      if (cur && !take_field(L, s, &f, w)) return n;
       cur = 0;
       if (l) {
         if (++n > limit) { n--; break; }
-        name = pos; nlen = l; vs = pos + l + 1;
-        while (vs < e && (s[vs] == ' ' || s[vs] == '\t')) vs++;
-        ve = e;
+        f.name = pos; f.nlen = l; f.vs = pos + l + 1;
+        while (f.vs < e && (s[f.vs] == ' ' || s[f.vs] == '\t')) f.vs++;
+        f.ve = e;
         cur = 1;
       }
     }
     pos = e + 1;
   }
-  if (cur) map_field(L, s, name, nlen, vs, ve);
+  if (cur) take_field(L, s, &f, w);
   return n;
 }
 
@@ -218,9 +247,27 @@ static int l_header_map(lua_State *L) {
   lua_Integer limit = luaL_optinteger(L, 2, 1000), n;
   lua_settop(L, 2);
   lua_createtable(L, 0, 16);
-  n = map_fields(L, s, len, limit);
+  n = walk_fields(L, s, len, limit, NULL);
   lua_pushinteger(L, n);
   return 2;
+}
+
+/* core.header_values(text, name, max, limit) -> {unfolded value, ...} of
+ * every field called `name` (lower case), in order, at most max (the
+ * first `limit` fields only, as header_scan) */
+static int l_header_values(lua_State *L) {
+  size_t len;
+  const char *s = luaL_checklstring(L, 1, &len);
+  struct want w;
+  lua_Integer limit;
+  w.name = luaL_checklstring(L, 2, &w.len);
+  w.max = luaL_optinteger(L, 3, 100);
+  limit = luaL_optinteger(L, 4, 1000);
+  w.count = 0;
+  lua_settop(L, 2);
+  lua_newtable(L);
+  walk_fields(L, s, len, limit, &w);
+  return 1;
 }
 
 static int l_is_ascii(lua_State *L) {
@@ -602,6 +649,8 @@ static int l_find_first(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_header_values);
+  lua_setfield(L, -2, "header_values");
   lua_pushcfunction(L, l_find_first);
   lua_setfield(L, -2, "find_first");
   lua_pushcfunction(L, l_header_map);

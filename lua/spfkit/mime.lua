@@ -138,9 +138,13 @@ end
 -- @tparam string name lower-case field name
 -- @tparam[opt=100] number max
 -- @treturn table list of unfolded values
+local header_values = core.header_values
+
 function M.values(hs, name, max)
-  local out = {}
   max = max or 100
+  -- (with the C core: one pass over the block, no field list)
+  if header_values and not rawget(hs, "names") then return header_values(hs.text, name, max, M.LIMITS.headers) end
+  local out = {}
   for i = 1, #hs.names do
     if hs.names[i] == name then
       out[#out + 1] = field_value(hs.text, hs.starts[i], hs.ends[i])
