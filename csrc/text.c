@@ -14,6 +14,7 @@
  *     (for the prefixes listed in core.REPLY_PREFIXES)
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.find_first(s, {needle, ...}) -> position, index of the needle found first | nil
+ *   core.find_within(s, t, i, j) -> position of the first t inside s[i..j] | nil
  *   core.trim(s), core.fold(s) -> s trimmed / with whitespace runs made one space, trimmed
  * Positions are 1-based like string.find. Every result is pushed straight
  * onto the Lua stack: nothing is allocated here that an error could leak. */
@@ -648,7 +649,25 @@ static int l_find_first(lua_State *L) {
   return 2;
 }
 
+/* core.find_within(s, t, i, j) -> 1-based position of the first t lying
+ * wholly inside s[i..j] (plain; i, j clamped), or nil. */
+static int l_find_within(lua_State *L) {
+  size_t len, tlen, pos;
+  const char *s = luaL_checklstring(L, 1, &len);
+  const char *t = luaL_checklstring(L, 2, &tlen);
+  lua_Integer i = luaL_checkinteger(L, 3), j = luaL_checkinteger(L, 4);
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)len) j = (lua_Integer)len;
+  if (j < i || (size_t)(j - i + 1) < tlen) { lua_pushnil(L); return 1; }
+  pos = find_before(s + i - 1, (size_t)(j - i + 1), t, tlen, (size_t)(j - i + 1));
+  if (pos == (size_t)-1) { lua_pushnil(L); return 1; }
+  lua_pushinteger(L, i + (lua_Integer)pos);
+  return 1;
+}
+
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_find_within);
+  lua_setfield(L, -2, "find_within");
   lua_pushcfunction(L, l_header_values);
   lua_setfield(L, -2, "header_values");
   lua_pushcfunction(L, l_find_first);

@@ -202,6 +202,17 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("find_within: a plain search inside a range, as on the substring", function()
+    assert.are.equal(3, core.find_within("ab\n\ncd", "\n\n", 2, 5))
+    assert.is_nil(core.find_within("ab\n\ncd", "\n\n", 2, 3))
+    local pieces = { "a", "\n", "\n\n", "b", " " }
+    for n, s in ipairs(random_strings(pieces, 4000, 23)) do
+      local i, j = n % 7 - 1, n % 11 + 2
+      local p = string.find(s:sub(math.max(i, 1), j), "\n\n", 1, true)
+      assert.are.equal(p and math.max(i, 1) + p - 1, core.find_within(s, "\n\n", i, j), ("%q %d %d"):format(s, i, j))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)

@@ -258,8 +258,14 @@ end
 -- is the header's length, never more than the range.
 local HEADER_WINDOWS = { 2048, 16384 }
 
+local find_within = core.find_within
+
 local function header_end(src, i, j)
   if byte(src, i) == 10 then return i end
+  if find_within then -- (one bounded search in C, no copy)
+    local p = find_within(src, "\n\n", i, j)
+    return p and p + 1 or j + 1
+  end
   -- most header blocks end within a few KB: a plain search in a bounded
   -- window, then a larger one, then (long header blocks only) the walk
   for k = 1, #HEADER_WINDOWS do
