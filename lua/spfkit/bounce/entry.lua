@@ -70,23 +70,27 @@ local function received_hop(v)
   if not from then from = match(v, "^%s*from%s+(%S+)") end
   paren = paren and sub(paren, 2, -2)
   -- one scan for a bracketed address ("[192.0.2.1]", "[IPv6:2001:db8::1]")
-  local ip
+  local ip, valid -- (valid: text.ip(ip), made once)
   local p = find(v, "[", 1, true) -- (plain searches: a pattern tries every byte)
   while p do
     local c, e = match(v, "^%[([IPv6:]*[%x:%.]+)%]()", p)
     if c then
       if sub(c, 1, 5) == "IPv6:" then c = sub(c, 6) end
-      if text.ip(c) then ip = c; break end
+      valid = text.ip(c)
+      if valid then ip = c; break end
     end
     p = find(v, "[", e or p + 1, true)
   end
-  if not ip and paren then ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)") end
+  if not ip and paren then
+    ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)")
+    valid = text.ip(ip)
+  end
   local rdns = paren and match(paren, "^([%w%-]+%.[%w%-%.]+)%s")
   local host = rdns or from
   if host then host = text.domain(host) end
   local by = by_host(v)
   if not (host or ip or by) then return nil end
-  return { host = host, ip = text.ip(ip), by = by and text.domain(by) or nil }
+  return { host = host, ip = valid, by = by and text.domain(by) or nil }
 end
 
 --- The Received: trail: hops of the bounce's own header, then the returned
