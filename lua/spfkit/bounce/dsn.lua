@@ -86,9 +86,10 @@ function M.parse(s)
       local r = {}
       local fr = text.address(f["final-recipient"])
       if fr and not find(fr, "^[^@]+@[^@]+$") then fr = nil end -- "@mx.example.org"
-      r.recipient = fr or text.address(f["original-recipient"])
-      r.alt = { text.address(f["original-recipient"]), text.address(f["x-actual-recipient"]) }
-      r.original_recipient = text.address(f["original-recipient"])
+      local orcpt = text.address(f["original-recipient"])
+      r.recipient = fr or orcpt
+      r.alt = { orcpt, text.address(f["x-actual-recipient"]) }
+      r.original_recipient = orcpt
       r.action = M.action(f.action)
       local st = f.status and match(f.status, "(%d%.%d+%.%d+)")
       if st and text.valid_status(st) then r.status = st end
