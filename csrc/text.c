@@ -137,21 +137,17 @@ static void push_unfolded(lua_State *L, const char *s, size_t a, size_t b) {
   while (b > a && (is_blank(s[b - 1]) || s[b - 1] == '\n')) b--;
   if (!memchr(s + a, '\n', b - a)) { lua_pushlstring(L, s + a, b - a); return; }
   luaL_buffinit(L, &buf);
+  /* line by line: each newline with the blanks around it is one space */
   k = a;
-  while (k < b) {
-    size_t r = k;
-    while (r < b && is_blank(s[r])) r++;
-    if (r < b && s[r] == '\n') {
-      r++;
-      while (r < b && is_blank(s[r])) r++;
-      luaL_addchar(&buf, ' ');
-    } else if (r == k) {
-      luaL_addchar(&buf, s[k]);
-      r = k + 1;
-    } else {
-      luaL_addlstring(&buf, s + k, r - k);
-    }
-    k = r;
+  for (;;) {
+    const char *nl = memchr(s + k, '\n', b - k);
+    size_t q = nl ? (size_t)(nl - s) : b, e = q;
+    if (nl) while (e > k && is_blank(s[e - 1])) e--;
+    luaL_addlstring(&buf, s + k, e - k);
+    if (!nl) break;
+    luaL_addchar(&buf, ' ');
+    k = q + 1;
+    while (k < b && is_blank(s[k])) k++;
   }
   luaL_pushresult(&buf);
 }
