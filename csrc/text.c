@@ -12,6 +12,7 @@
  *   core.find_status(s, init) -> first enhanced status code, position | nil
  *   core.reply_in(line) -> SMTP reply code quoted in a line, its position | nil
  *     (for the prefixes listed in core.REPLY_PREFIXES)
+ *   core.address(v) -> the e-mail address of a field value, lower case | nil
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.find_first(s, {needle, ...}) -> position, index of the needle found first | nil
  *   core.find_within(s, t, i, j) -> position of the first t inside s[i..j] | nil
@@ -565,6 +566,137 @@ static void push_reply_prefixes(lua_State *L) {
   }
 }
 
+/* spfkit.bounce.text.address in one pass: the same five patterns. */
+static int in_set(unsigned char c, const char *set) { return c && strchr(set, c) != NULL; }
+/* [^<>%s] */
+static int addr_char(unsigned char c) { return c != '<' && c != '>' && !is_space(c); }
+/* [^<>%s"'(),;:] */
+static int word_char(unsigned char c) { return addr_char(c) && !in_set(c, "\"'(),;:"); }
+/* [%w%-%.%[%]:] */
+static int domain_char(unsigned char c) { return is_alnum(c) || in_set(c, "-.[]:"); }
+
+/* "^%s*[%w%-]+%s*;%s*": the length of the address-type prefix, or 0 */
+static size_t type_prefix(const unsigned char *s, size_t len) {
+  size_t k = 0, w;
+  while (k < len && is_space(s[k])) k++;
+  w = k;
+  while (k < len && (is_alnum(s[k]) || s[k] == '-')) k++;
+  if (k == w) return 0;
+  while (k < len && is_space(s[k])) k++;
+  if (k >= len || s[k] != ';') return 0;
+  k++;
+  while (k < len && is_space(s[k])) k++;
+  return k;
+}
+
+/* "<%s*([^<>%s]+@[^<>%s]+)%s*>": capture [*a, *b) */
+static int angle_addr(const unsigned char *s, size_t len, size_t *a, size_t *b) {
+  size_t p;
+  for (p = 0; p < len; p++) {
+    size_t q, e, k;
+    int found = 0;
+    if (s[p] != '<') continue;
+    q = p + 1;
+    while (q < len && is_space(s[q])) q++;
+    for (e = q; e < len && addr_char(s[e]); e++) {}
+    for (k = q + 1; k + 1 < e && !found; k++) found = s[k] == '@';
+    if (!found) continue;
+    k = e;
+    while (k < len && is_space(s[k])) k++;
+    if (k < len && s[k] == '>') { *a = q; *b = e; return 1; }
+  }
+  return 0;
+}
+
+/* "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)": capture [*a, *b) */
+static int bare_addr(const unsigned char *s, size_t len, size_t *a, size_t *b) {
+  size_t p = 0;
+  while (p < len) {
+    size_t e, x;
+    if (!word_char(s[p])) { p++; continue; }
+    for (e = p; e < len && word_char(s[e]); e++) {}
+    for (x = e - 1; x > p; x--) {
+      if (s[x] == '@' && x + 1 < len && domain_char(s[x + 1])) {
+        size_t y = x + 1;
+        while (y < len && domain_char(s[y])) y++;
+        *a = p; *b = y;
+        return 1;
+      }
+    }
+    p = e;
+  }
+  return 0;
+}
+
+/* "<([^<>%s]+)>" */
+static int angle_any(const unsigned char *s, size_t len, size_t *a, size_t *b) {
+  size_t p;
+  for (p = 0; p < len; p++) {
+    size_t e;
+    if (s[p] != '<') continue;
+    for (e = p + 1; e < len && addr_char(s[e]); e++) {}
+    if (e > p + 1 && e < len && s[e] == '>') { *a = p + 1; *b = e; return 1; }
+  }
+  return 0;
+}
+
+/* "^%s*([^<>%s]+)%s*$" */
+static int whole_word(const unsigned char *s, size_t len, size_t *a, size_t *b) {
+  size_t q = 0, e, k;
+  while (q < len && is_space(s[q])) q++;
+  for (e = q; e < len && addr_char(s[e]); e++) {}
+  if (e == q) return 0;
+  for (k = e; k < len && is_space(s[k]); k++) {}
+  if (k != len) return 0;
+  *a = q; *b = e;
+  return 1;
+}
+
+/* The address's clean-ups (mailto:, source route, quoted local part,
+ * trailing dots), lower-cased onto the stack; nil when nothing is left. */
+static void push_clean_addr(lua_State *L, const unsigned char *s, size_t a, size_t b) {
+  char small[256];
+  char *w;
+  size_t n = 0, k;
+  unsigned char c;
+  if (b - a >= 7 && memcmp(s + a, "mailto:", 7) == 0) a += 7;
+  c = a < b ? s[a] : 0;
+  if (c == '@') {   /* "^@[^:@]+:" */
+    for (k = a + 1; k < b && s[k] != ':' && s[k] != '@'; k++) {}
+    if (k > a + 1 && k < b && s[k] == ':') a = k + 1;
+  }
+  w = b - a <= sizeof small ? small : lua_newuserdata(L, b - a);
+  if (c == '"') {   /* '^"([^"@]*)"@' -> "%1@" */
+    for (k = a + 1; k < b && s[k] != '"' && s[k] != '@'; k++) {}
+    if (k < b && s[k] == '"' && k + 1 < b && s[k + 1] == '@') {
+      memcpy(w, s + a + 1, k - a - 1);
+      n = k - a - 1;
+      a = k + 1;
+    }
+  }
+  memcpy(w + n, s + a, b - a);
+  n += b - a;
+  if (n > 0 && w[n - 1] == '.') while (n > 0 && w[n - 1] == '.') n--;
+  for (k = 0; k < n; k++) if (w[k] >= 'A' && w[k] <= 'Z') w[k] = (char)(w[k] + 32);
+  if (n == 0) lua_pushnil(L);
+  else lua_pushlstring(L, w, n);
+}
+
+/* core.address(v) -> lower-case address | nil (spfkit.bounce.text.address) */
+static int l_address(lua_State *L) {
+  size_t len, a = 0, b = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  size_t t = type_prefix(s, len);
+  int ok;
+  s += t;
+  len -= t;
+  ok = (memchr(s, '@', len) && (angle_addr(s, len, &a, &b) || bare_addr(s, len, &a, &b)))
+    || angle_any(s, len, &a, &b) || whole_word(s, len, &a, &b);
+  if (!ok) { lua_pushnil(L); return 1; }
+  push_clean_addr(L, s, a, b);
+  return 1;
+}
+
 /* s without leading and trailing whitespace (%s). */
 static int l_trim(lua_State *L) {
   size_t len, a = 0;
@@ -662,6 +794,8 @@ static int l_find_within(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_address);
+  lua_setfield(L, -2, "address");
   lua_pushcfunction(L, l_find_within);
   lua_setfield(L, -2, "find_within");
   lua_pushcfunction(L, l_header_values);

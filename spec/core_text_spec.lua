@@ -213,6 +213,20 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("address: the same address as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are.equal("user@example.org", core.address("rfc822; <User@Example.org>"))
+    assert.are.equal("a@b", core.address('"a"@b...'))
+    assert.are.equal("u@x.y", core.address("mailto:@relay:u@x.y"))
+    assert.is_nil(core.address("mailto:"))
+    local pieces = { "a", "B", "@", "@", "<", ">", " ", "\t", "\n", ";", ":", ",", "(", ")", '"', "'", ".", "..",
+                     "-", "[", "]", "x.org", "rfc822", "mailto:", "\195\169", "1", "_", "User" }
+    for _, s in ipairs(random_strings(pieces, 30000, 24)) do
+      assert.are.equal(ltext.address(s), btext.address(s), ("%q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)

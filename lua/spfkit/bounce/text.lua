@@ -117,11 +117,7 @@ function M.reply_code(s)
   return c and tonumber(c) or nil
 end
 
---- Extract an e-mail address from a field value (`rfc822; <a@b>`, `Name <a@b>`).
--- @tparam ?string v
--- @treturn ?string lower-case address
-function M.address(v)
-  if not v then return nil end
+local function lua_address(v)
   v = gsub(v, "^%s*[%w%-]+%s*;%s*", "", 1)   -- address type ("rfc822;")
   -- (both need an "@": a plain search first)
   local a = find(v, "@", 1, true)
@@ -138,6 +134,17 @@ function M.address(v)
   if byte(a, -1) == 46 then a = sub(a, 1, find(a, "%.+$") - 1) end
   if a == "" then return nil end
   return lower(a)
+end
+
+local core_address = core.address
+
+--- Extract an e-mail address from a field value (`rfc822; <a@b>`, `Name <a@b>`).
+-- @tparam ?string v
+-- @treturn ?string lower-case address
+function M.address(v)
+  if not v then return nil end
+  if core_address then return core_address(v) end
+  return lua_address(v)
 end
 
 --- Lines of a text as an array (capped).
