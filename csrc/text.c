@@ -13,6 +13,7 @@
  *   core.reply_in(line) -> SMTP reply code quoted in a line, its position | nil
  *     (for the prefixes listed in core.REPLY_PREFIXES)
  *   core.address(v) -> the e-mail address of a field value, lower case | nil
+ *   core.domain(d), core.ip(s) -> a host name / IP address cleaned up | nil
  *   core.is_utf8(s) -> whether s is UTF-8 as glibc's iconv reads it
  *   core.find_first(s, {needle, ...}) -> position, index of the needle found first | nil
  *   core.find_within(s, t, i, j) -> position of the first t inside s[i..j] | nil
@@ -697,6 +698,89 @@ static int l_address(lua_State *L) {
   return 1;
 }
 
+/* core.domain(d) -> d lower-cased without leading [<( and trailing
+ * ]>).,;: runs when it is a dotted name of [%w%-_%.], else nil
+ * (spfkit.bounce.text.domain) */
+static int l_domain(lua_State *L) {
+  size_t len, a = 0, k, n;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  char small[256];
+  char *w;
+  int dot = 0;
+  while (a < len && (s[a] == '[' || s[a] == '<' || s[a] == '(')) a++;
+  while (len > a && in_set(s[len - 1], "]>).,;:")) len--;
+  n = len - a;
+  if (n == 0) { lua_pushnil(L); return 1; }
+  for (k = a; k < len; k++) {
+    unsigned char c = s[k];
+    if (!(is_alnum(c) || c == '-' || c == '_' || c == '.')) { lua_pushnil(L); return 1; }
+    if (c == '.') dot = 1;
+  }
+  if (!dot) { lua_pushnil(L); return 1; }
+  w = n <= sizeof small ? small : lua_newuserdata(L, n);
+  for (k = 0; k < n; k++) {
+    unsigned char c = s[a + k];
+    w[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
+/* "^(%d+)%.(%d+)%.(%d+)%.(%d+)$": 1 and each number <= 255 in *ok, or 0 */
+static int dotted_quad(const unsigned char *s, size_t len, int *ok) {
+  size_t k = 0;
+  int part;
+  *ok = 1;
+  for (part = 0; part < 4; part++) {
+    size_t d = k;
+    unsigned v = 0;
+    while (k < len && is_digit(s[k])) { if (v <= 255) v = v * 10 + (unsigned)(s[k] - '0'); k++; }
+    if (k == d) return 0;
+    if (v > 255) *ok = 0;
+    if (part < 3) { if (k >= len || s[k] != '.') return 0; k++; }
+  }
+  return k == len;
+}
+
+static int is_xdigit(unsigned char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+/* core.ip(s) -> s when it is an IPv4 address, the lower-case IPv6 address
+ * (without "IPv6:"), or nil (spfkit.bounce.text.ip) */
+static int l_ip(lua_State *L) {
+  size_t len, k, n;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  char w[64];
+  int ok, colon = 0, hex = 0;
+  if (dotted_quad(s, len, &ok)) {
+    if (ok) lua_settop(L, 1); else lua_pushnil(L);
+    return 1;
+  }
+  n = len;
+  k = 0;
+  if (len >= 5) {
+    size_t i;
+    int pre = 1;
+    for (i = 0; i < 5; i++) {
+      unsigned char c = s[i];
+      if ((char)(c >= 'A' && c <= 'Z' ? c + 32 : c) != "ipv6:"[i]) pre = 0;
+    }
+    if (pre) { k = 5; n = len - 5; }
+  }
+  if (n < 2 || n > 45) { lua_pushnil(L); return 1; }
+  for (len = 0; len < n; len++) {
+    unsigned char c = s[k + len];
+    c = (unsigned char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+    if (!(is_xdigit(c) || c == ':' || c == '.')) { lua_pushnil(L); return 1; }
+    if (c == ':') colon = 1;
+    if (is_xdigit(c)) hex = 1;
+    if (c == ':' && len >= 2 && w[len - 1] == ':' && w[len - 2] == ':') { lua_pushnil(L); return 1; }
+    w[len] = (char)c;
+  }
+  if (!colon || !hex) { lua_pushnil(L); return 1; }
+  lua_pushlstring(L, w, n);
+  return 1;
+}
+
 /* s without leading and trailing whitespace (%s). */
 static int l_trim(lua_State *L) {
   size_t len, a = 0;
@@ -794,6 +878,10 @@ static int l_find_within(lua_State *L) {
 }
 
 void spfkit_open_text(lua_State *L) {
+  lua_pushcfunction(L, l_domain);
+  lua_setfield(L, -2, "domain");
+  lua_pushcfunction(L, l_ip);
+  lua_setfield(L, -2, "ip");
   lua_pushcfunction(L, l_address);
   lua_setfield(L, -2, "address");
   lua_pushcfunction(L, l_find_within);

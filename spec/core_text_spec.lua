@@ -227,6 +227,25 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("ip and domain: the same results as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are.equal("2001:db8::1", core.ip("IPv6:2001:DB8::1"))
+    assert.are.equal("192.0.2.001", core.ip("192.0.2.001"))
+    assert.is_nil(core.ip("192.0.2.256"))
+    assert.are.equal("mx.example.org", core.domain("[MX.Example.org.]"))
+    local pieces = { "1", "9", "25", "256", "0", ".", ".", ":", "::", "a", "F", "g", "IPv6:", "ipv6:", "[", "]",
+                     "<", ">", "(", ")", ",", ";", "-", "_", " ", "x.org", "99999999999", "\195\169" }
+    for i = 1, 2000 do
+      local q = ("%d.%03d.%d.%d"):format(i % 300, (i * 7) % 300, (i * 13) % 260, (i * 31) % 1000)
+      assert.are.equal(ltext.ip(q), btext.ip(q), ("ip %q"):format(q))
+    end
+    for _, s in ipairs(random_strings(pieces, 30000, 25)) do
+      assert.are.equal(ltext.ip(s), btext.ip(s), ("ip %q"):format(s))
+      assert.are.equal(ltext.domain(s), btext.domain(s), ("domain %q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
     assert.has_error(function() core.html_text(nil) end)

@@ -165,11 +165,7 @@ function M.lines(s, max)
   return t
 end
 
---- A valid IPv4 or IPv6 address, or nil.
--- @tparam ?string s
--- @treturn ?string
-function M.ip(s)
-  if not s then return nil end
+local function lua_ip(s)
   local a, b, c, d = match(s, "^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if a then
     if tonumber(a) > 255 or tonumber(b) > 255 or tonumber(c) > 255 or tonumber(d) > 255 then return nil end
@@ -184,11 +180,7 @@ function M.ip(s)
   return nil
 end
 
---- Lower-case a domain and strip brackets and the trailing dot.
--- @tparam ?string d
--- @treturn ?string
-function M.domain(d)
-  if not d then return nil end
+local function lua_domain(d)
   d = lower(d)
   local c = byte(d, 1)
   if c == 91 or c == 60 or c == 40 then d = gsub(d, "^[%[<%(]+", "") end
@@ -219,6 +211,26 @@ end
 -- @tparam string h HTML
 -- @treturn string
 M.html_text = core.html_text or lua_html_text
+
+local core_ip, core_domain = core.ip, core.domain
+
+--- A valid IPv4 or IPv6 address, or nil.
+-- @tparam ?string s
+-- @treturn ?string
+function M.ip(s)
+  if not s then return nil end
+  if core_ip then return core_ip(s) end
+  return lua_ip(s)
+end
+
+--- Lower-case a domain and strip brackets and the trailing dot.
+-- @tparam ?string d
+-- @treturn ?string
+function M.domain(d)
+  if not d then return nil end
+  if core_domain then return core_domain(d) end
+  return lua_domain(d)
+end
 
 --- Escape Lua pattern magic characters.
 M.esc = esc
