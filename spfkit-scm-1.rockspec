@@ -37,6 +37,7 @@ build = {
             "csrc/dns_ldns.c",
             "csrc/dns_wire.c",
             "csrc/dns_zone.c",
+            "csrc/html.c",
             "csrc/iconv.c",
             "csrc/ip.c",
             "csrc/libspf2.c",

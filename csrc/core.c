@@ -142,6 +142,7 @@ SPFKIT_EXPORT int luaopen_spfkit_core(lua_State *L) {
   spfkit_open_dkim(L);
   spfkit_open_text(L);
   spfkit_open_phrases(L);
+  spfkit_open_html(L);
   lua_pushcfunction(L, l_is_source);
   lua_setfield(L, -2, "is_source");
   lua_pushcfunction(L, l_now_ms);

@@ -243,6 +243,7 @@ void spfkit_open_libspf2(lua_State *L);  /* libspf2 compatibility engine */
 void spfkit_open_dkim(lua_State *L);     /* DKIM keys and signatures (OpenSSL) */
 void spfkit_open_text(lua_State *L);     /* header_scan, lines, find_any (bounce text) */
 void spfkit_open_phrases(lua_State *L);  /* phrase_index, phrase_find (reason tables) */
+void spfkit_open_html(lua_State *L);     /* html_text (bounce HTML notices) */
 
 /* Register functions of l into the table at the top of the stack. */
 void spfk_setfuncs(lua_State *L, const luaL_Reg *l);

@@ -4,21 +4,23 @@
 -- the core is not built (issue 15, speed).
 local core = require "spfkit.core"
 
--- spfkit.mime as loaded without the C core (its Lua versions)
-local function lua_mime()
-  local saved_core, saved_mime = package.loaded["spfkit.core"], package.loaded["spfkit.mime"]
+-- A module as loaded without the C core (its Lua versions).
+local function lua_module(name)
+  local saved_core, saved_mod = package.loaded["spfkit.core"], package.loaded[name]
   local saved_charset = package.loaded["spfkit.bounce.charset"]
   local saved_preload = package.preload["spfkit.core"]
-  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = nil, nil
+  package.loaded["spfkit.core"], package.loaded[name] = nil, nil
   package.loaded["spfkit.bounce.charset"] = nil
   package.preload["spfkit.core"] = function() error("spfkit.core is not built") end
-  local ok, m = pcall(require, "spfkit.mime")
+  local ok, m = pcall(require, name)
   package.preload["spfkit.core"] = saved_preload
-  package.loaded["spfkit.core"], package.loaded["spfkit.mime"] = saved_core, saved_mime
+  package.loaded["spfkit.core"], package.loaded[name] = saved_core, saved_mod
   package.loaded["spfkit.bounce.charset"] = saved_charset
   assert(ok, m)
   return m
 end
+
+local function lua_mime() return lua_module("spfkit.mime") end
 
 -- Strings made of the pieces that matter to each function (seeded: the
 -- same inputs on every run).
@@ -70,6 +72,11 @@ describe("core text passes (csrc/text.c)", function()
                      "Subject", "  ", "Received: from x\n" }
     for _, s in ipairs(random_strings(pieces, 3000, 15)) do
       local a, b = mime.headers(s), lmime.headers(s)
+      local c = mime.headers(s) -- (values read without the field list: core.header_values)
+      for i, name in ipairs(b.names) do
+        assert.are.same(lmime.values(b, name, i % 3), mime.values(c, name, i % 3), ("%q"):format(s))
+      end
+      assert.is_nil(rawget(c, "names"))
       assert.are.same(b.names, a.names, ("%q"):format(s))
       for _, name in ipairs(b.names) do
         assert.are.equal(b.map[name], a.map[name], ("%q"):format(s))
@@ -102,8 +109,148 @@ describe("core text passes (csrc/text.c)", function()
     assert.is_false(core.is_ascii("caf\195\169"))
   end)
 
+  it("html_text: the same text as the Lua passes", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.html_text, btext.html_text)
+    assert.are.equal("a\nb\nc\nde&<&foo;'", core.html_text("a<br >b<P>c</div x>d<i>e</i>&amp;&lt;&foo;&#39;"))
+    local pieces = { "<", ">", "/", "br", "BR", "bR", " ", "\n", "\t", "p", "P", "div", "DiV", "<div", "</",
+                     "x", "&", "#", "39", ";", "amp", "lt", "nbsp", "quot", "&amp;", "<br/>", "<p>", "\195\169" }
+    for _, s in ipairs(random_strings(pieces, 5000, 17)) do
+      assert.are.equal(ltext.html_text(s), btext.html_text(s), ("%q"):format(s))
+    end
+  end)
+
+  it("trim and fold: the same text as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.fold, btext.fold)
+    assert.are.equal("a b c", core.fold(" \ta \n\r b\fc\v "))
+    assert.are.equal("a \n b", core.trim("\n a \n b\t"))
+    local pieces = { " ", "\t", "\n", "\r", "\v", "\f", "a", "b c", "\0", "\195\169", "\160", "x\n\ny" }
+    for _, s in ipairs(random_strings(pieces, 5000, 18)) do
+      assert.are.equal(ltext.fold(s), btext.fold(s), ("%q"):format(s))
+      assert.are.equal(ltext.trim(s), btext.trim(s), ("%q"):format(s))
+    end
+  end)
+
+  it("is_utf8: the sequences glibc's iconv takes as UTF-8", function()
+    local function by_iconv(x)
+      local ok, out = pcall(core.iconv, x, "UTF-8", "UTF-8")
+      return ok and out ~= nil
+    end
+    assert.is_true(core.is_utf8("caf\195\169 \240\159\152\128"))
+    assert.is_false(core.is_utf8("\192\128"))       -- overlong
+    assert.is_false(core.is_utf8("\237\160\128"))   -- surrogate
+    assert.is_false(core.is_utf8("a\226\130"))       -- cut short
+    local pieces = { "a", "\0", "\128", "\191", "\192", "\193", "\194", "\223", "\224", "\160", "\159",
+                     "\237", "\239", "\240", "\143", "\144", "\244", "\245", "\247", "\248", "\251", "\252",
+                     "\253", "\254", "\255", "\195\169", "\128\128", "\136" }
+    local edges = { "\248\128\128\128\128", "\248\135\191\191\191", "\248\136\128\128\128",
+                    "\252\131\191\191\191\191", "\252\132\128\128\128\128", "\253\191\191\191\191\191",
+                    "\240\143\191\191", "\244\144\128\128", "\237\191\191", "\238\128\128" }
+    for _, s in ipairs(edges) do assert.are.equal(by_iconv(s), core.is_utf8(s), ("%q"):format(s)) end
+    for _, s in ipairs(random_strings(pieces, 20000, 19)) do
+      assert.are.equal(by_iconv(s), core.is_utf8(s), ("%q"):format(s))
+    end
+  end)
+
+  it("find_status: the same code and position as the Lua search", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are_not.equal(ltext.find_status, btext.find_status)
+    assert.are.same({ "5.7.26", 11 }, { core.find_status("192.0.2.1 5.7.26 x") })
+    assert.are.same({ "4.2.2", 7 }, { core.find_status("5.8.1 4.2.2") })
+    assert.is_nil(core.find_status("v2.1.0.4 or 5.1.1.1"))
+    local pieces = { "5", "4", "2", "3", "7", "8", "0", "1", ".", ".", ".", " ", "a", "5.7.1", "550 ", "1234", "x.",
+                     "\n", "-", "2.0.0", "5.1.10" }
+    for i, s in ipairs(random_strings(pieces, 20000, 20)) do
+      local init = i % 3 == 0 and (i % 7) - 3 or nil
+      assert.are.same({ ltext.find_status(s, init) }, { btext.find_status(s, init) }, ("%q %s"):format(s, tostring(init)))
+    end
+  end)
+
+  it("reply_in: the same code and position as the generic reader's patterns", function()
+    local gen = require "spfkit.bounce.readers.generic"
+    local lgen = lua_module("spfkit.bounce.readers.generic")
+    assert.are.same({ 550, 25 }, { core.reply_in("host x[192.0.2.1] said: 550 5.1.1 unknown") })
+    assert.are.same({ 421, 3 }, { core.reply_in("> 421-too many") })
+    assert.is_nil(core.reply_in("error 5500 or 550x or 550.1"))
+    local pieces = { "550", "451", "4", "5", "0", "9", " ", "-", ",", ")", "(", ":", "said:", "error", "code",
+                     "reply", "response", "<<<", ">>>", ">", "#", "message:", "[", "\t", ".", "x", "5.1.1" }
+    for _, s in ipairs(random_strings(pieces, 20000, 21)) do
+      assert.are.same({ lgen.reply_in(s) }, { gen.reply_in(s) }, ("%q"):format(s))
+    end
+  end)
+
+  it("find_first: the needle found first, as one plain search per needle finds it", function()
+    local function lua_first(str, list)
+      local best, bi
+      for i = 1, #list do
+        local p = string.find(str, list[i], 1, true)
+        if p and (not best or p < best) then best, bi = p, i end
+      end
+      return best, bi
+    end
+    assert.are.same({ 2, 2 }, { core.find_first("a\nb\nc", { "\nc", "\nb", "\n" }) })
+    assert.is_nil(core.find_first("abc", { "x", "\nc" }))
+    local pieces = { "a", "b", "\n", "-", "--", "\n-", "ab", " " }
+    local lists = { { "\n-", "\n--", "\na", "\n" }, { "b", "\n-", "ab" }, { "--", "-" }, { "", "a" }, {} }
+    for i, s in ipairs(random_strings(pieces, 6000, 22)) do
+      local list = lists[i % #lists + 1]
+      assert.are.same({ lua_first(s, list) }, { core.find_first(s, list) }, ("%q"):format(s))
+    end
+  end)
+
+  it("find_within: a plain search inside a range, as on the substring", function()
+    assert.are.equal(3, core.find_within("ab\n\ncd", "\n\n", 2, 5))
+    assert.is_nil(core.find_within("ab\n\ncd", "\n\n", 2, 3))
+    local pieces = { "a", "\n", "\n\n", "b", " " }
+    for n, s in ipairs(random_strings(pieces, 4000, 23)) do
+      local i, j = n % 7 - 1, n % 11 + 2
+      local p = string.find(s:sub(math.max(i, 1), j), "\n\n", 1, true)
+      assert.are.equal(p and math.max(i, 1) + p - 1, core.find_within(s, "\n\n", i, j), ("%q %d %d"):format(s, i, j))
+    end
+  end)
+
+  it("address: the same address as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are.equal("user@example.org", core.address("rfc822; <User@Example.org>"))
+    assert.are.equal("a@b", core.address('"a"@b...'))
+    assert.are.equal("u@x.y", core.address("mailto:@relay:u@x.y"))
+    assert.is_nil(core.address("mailto:"))
+    local pieces = { "a", "B", "@", "@", "<", ">", " ", "\t", "\n", ";", ":", ",", "(", ")", '"', "'", ".", "..",
+                     "-", "[", "]", "x.org", "rfc822", "mailto:", "\195\169", "1", "_", "User" }
+    for _, s in ipairs(random_strings(pieces, 30000, 24)) do
+      assert.are.equal(ltext.address(s), btext.address(s), ("%q"):format(s))
+    end
+  end)
+
+  it("ip and domain: the same results as the Lua patterns", function()
+    local btext = require "spfkit.bounce.text"
+    local ltext = lua_module("spfkit.bounce.text")
+    assert.are.equal("2001:db8::1", core.ip("IPv6:2001:DB8::1"))
+    assert.are.equal("192.0.2.001", core.ip("192.0.2.001"))
+    assert.is_nil(core.ip("192.0.2.256"))
+    assert.are.equal("mx.example.org", core.domain("[MX.Example.org.]"))
+    local pieces = { "1", "9", "25", "256", "0", ".", ".", ":", "::", "a", "F", "g", "IPv6:", "ipv6:", "[", "]",
+                     "<", ">", "(", ")", ",", ";", "-", "_", " ", "x.org", "99999999999", "\195\169" }
+    for i = 1, 2000 do
+      local q = ("%d.%03d.%d.%d"):format(i % 300, (i * 7) % 300, (i * 13) % 260, (i * 31) % 1000)
+      assert.are.equal(ltext.ip(q), btext.ip(q), ("ip %q"):format(q))
+    end
+    for _, s in ipairs(random_strings(pieces, 30000, 25)) do
+      assert.are.equal(ltext.ip(s), btext.ip(s), ("ip %q"):format(s))
+      assert.are.equal(ltext.domain(s), btext.domain(s), ("domain %q"):format(s))
+    end
+  end)
+
   it("raises on programmer mistakes only", function()
     assert.has_error(function() core.header_scan(nil) end)
+    assert.has_error(function() core.html_text(nil) end)
+    assert.has_error(function() core.fold(nil) end)
+    assert.has_error(function() core.find_first("s", { "x", 1 }) end)
     assert.has_error(function() core.find_any("s", { "x", {} }) end)
     assert.has_error(function() core.unfold("s", "x", 1) end)
   end)

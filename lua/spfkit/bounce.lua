@@ -16,13 +16,16 @@ local generic = require "spfkit.bounce.readers.generic"
 local reason = require "spfkit.bounce.reason"
 local forward = require "spfkit.bounce.forward"
 local errors = require "spfkit.errors"
+local core_ok, core = pcall(require, "spfkit.core")
+if not core_ok or type(core) ~= "table" then core = {} end
 
 local M = {}
 -- string-library bound: LuaJIT traces abort on the pattern functions and
 -- the failed recordings cost more than they save (see README, Performance)
 if jit then jit.off(true, true) end
 
-local find, sub, gsub, lower, match = string.find, string.sub, string.gsub, string.lower, string.match
+local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub, string.gsub, string.lower,
+  string.match
 local concat = table.concat
 
 --- Largest notification text that is searched (bytes).
@@ -47,13 +50,28 @@ local function err(code, message)
   return errors.new(code, message)
 end
 
--- Cut a plain-text notice where the returned message starts.
-local function cut_notice(t)
+-- The first marker in t: its position and length (the C core does the
+-- same searches in one pass).
+local function lua_first_marker(t)
   local best, mlen
   for i = 1, #MARKERS do
     local p = find(t, MARKERS[i], 1, true)
     if p and (not best or p < best) then best, mlen = p, #MARKERS[i] end
   end
+  return best, mlen
+end
+
+local first_marker = lua_first_marker
+if core.find_first then
+  first_marker = function(t)
+    local p, i = core.find_first(t, MARKERS)
+    return p, p and #MARKERS[i]
+  end
+end
+
+-- Cut a plain-text notice where the returned message starts.
+local function cut_notice(t)
+  local best, mlen = first_marker(t)
   if not best then return t, nil end
   local rest = sub(t, best + mlen)
   rest = gsub(rest, "^[^\n]*\n", "", 1)
@@ -93,10 +111,11 @@ local function unquote(t)
 end
 
 local function count_quoted(t)
-  local n = 0
-  for _ in string.gmatch(t, "\n>") do
-    n = n + 1
-    if n >= 5 then break end
+  local n, pos = 0, 1
+  while n < 5 do
+    local p = find(t, "\n>", pos, true)
+    if not p then break end
+    n, pos = n + 1, p + 2
   end
   return n
 end
@@ -229,25 +248,12 @@ local function collect(top)
   return c
 end
 
--- The HTML entities a bounce notice uses (others are left as they are).
-local ENTITIES = { ["#39"] = "'", quot = "\"", lt = "<", gt = ">", nbsp = " ", amp = "&" }
-
-local function html_text(h)
-  h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
-  h = gsub(h, "</?[Pp]>", "\n")
-  h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
-  h = gsub(h, "<[^<>]*>", "")
-  if not find(h, "&", 1, true) then return h end
-  -- one pass (the output is not rescanned, as "&amp;" came last before)
-  return (gsub(h, "&(#?%w+);", ENTITIES))
-end
-
 -- The notification text: the plain parts (else the HTML ones), capped.
 local function notice_of(c)
   local texts = {}
   for i = 1, #c.plains do texts[#texts + 1] = mime.text(c.plains[i]) end
   if #texts == 0 then
-    for i = 1, #c.htmls do texts[#texts + 1] = html_text(sub(mime.text(c.htmls[i]), 1, M.MAX_NOTICE)) end
+    for i = 1, #c.htmls do texts[#texts + 1] = text.html_text(sub(mime.text(c.htmls[i]), 1, M.MAX_NOTICE)) end
   end
   local notice = concat(texts, "\n\n")
   if #notice > M.MAX_NOTICE then notice = sub(notice, 1, M.MAX_NOTICE) end
@@ -269,7 +275,11 @@ local function exclusions(hmap, original)
   for _, v in ipairs({ hmap.from, hmap.to, hmap["return-path"], hmap["reply-to"], hmap["delivered-to"],
                        hmap.sender, hmap["envelope-to"] }) do
     local list = v and generic.addresses(v) or {}
-    for i = 1, #list do ex[lower(gsub(list[i], "%.+$", ""))] = true end
+    for i = 1, #list do
+      local a = list[i]
+      if byte(a, -1) == 46 then a = gsub(a, "%.+$", "") end
+      ex[lower(a)] = true
+    end
   end
   if original then
     for _, v in ipairs({ original.from, original.return_path }) do

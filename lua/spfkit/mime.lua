@@ -99,13 +99,29 @@ end
 local header_scan = core.header_scan or lua_header_scan
 
 --- Parse a header block into fields.
--- Values are unfolded lazily, on first access (most fields of a bounce are
--- never looked at).
+-- Without the C core, values are unfolded lazily, on first access (most
+-- fields of a bounce are never looked at).
 -- @tparam string text header block
 -- @treturn table `{map = {[lower-case name] = value of the first occurrence}}`;
 --   `names` lists the lower-case names in order (see `values` for every
 --   occurrence of a name)
+-- With the C core, the map is made at once (one C pass: the values of the
+-- first occurrences unfolded, no closure and no lookup through a
+-- metamethod) and the field list only when read (by `values`).
+local header_map = core.header_map
+local HS_META = { __index = function(t, k)
+  if k ~= "names" and k ~= "starts" and k ~= "ends" then return nil end
+  local names, starts, ends = header_scan(rawget(t, "text"), M.LIMITS.headers)
+  rawset(t, "names", names)
+  rawset(t, "starts", starts)
+  rawset(t, "ends", ends)
+  return rawget(t, k)
+end }
+
 function M.headers(text)
+  if header_map then
+    return setmetatable({ map = (header_map(text, M.LIMITS.headers)), text = text }, HS_META)
+  end
   local names, starts, ends, _, first = header_scan(text, M.LIMITS.headers)
   local map = setmetatable({}, { __index = function(t, k)
     local i = first[k]
@@ -122,9 +138,13 @@ end
 -- @tparam string name lower-case field name
 -- @tparam[opt=100] number max
 -- @treturn table list of unfolded values
+local header_values = core.header_values
+
 function M.values(hs, name, max)
-  local out = {}
   max = max or 100
+  -- (with the C core: one pass over the block, no field list)
+  if header_values and not rawget(hs, "names") then return header_values(hs.text, name, max, M.LIMITS.headers) end
+  local out = {}
   for i = 1, #hs.names do
     if hs.names[i] == name then
       out[#out + 1] = field_value(hs.text, hs.starts[i], hs.ends[i])
@@ -238,8 +258,14 @@ end
 -- is the header's length, never more than the range.
 local HEADER_WINDOWS = { 2048, 16384 }
 
+local find_within = core.find_within
+
 local function header_end(src, i, j)
   if byte(src, i) == 10 then return i end
+  if find_within then -- (one bounded search in C, no copy)
+    local p = find_within(src, "\n\n", i, j)
+    return p and p + 1 or j + 1
+  end
   -- most header blocks end within a few KB: a plain search in a bounded
   -- window, then a larger one, then (long header blocks only) the walk
   for k = 1, #HEADER_WINDOWS do

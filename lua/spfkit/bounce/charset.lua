@@ -13,11 +13,13 @@ local byte, find, lower = string.byte, string.find, string.lower
 
 local iconv_fn        -- false when the core is not available
 local ascii_fn        -- core.is_ascii, or false
+local utf8_fn         -- core.is_utf8, or false
 local function get_iconv()
   if iconv_fn == nil then
     local ok, core = pcall(require, "spfkit.core")
     iconv_fn = ok and type(core) == "table" and core.iconv or false
     ascii_fn = ok and type(core) == "table" and core.is_ascii or false
+    utf8_fn = ok and type(core) == "table" and core.is_utf8 or false
   end
   return iconv_fn
 end
@@ -29,6 +31,8 @@ function M.is_utf8(s)
   -- glibc's UTF-8 decoder in one C call when the core is built (it is
   -- stricter: overlong forms and surrogates fail too)
   local iconv = get_iconv()
+  -- (the core's own loop takes the same sequences, without opening iconv)
+  if utf8_fn then return utf8_fn(s) end
   if iconv then
     local ok, out = pcall(iconv, s, "UTF-8", "UTF-8")
     return ok and out ~= nil

@@ -45,9 +45,9 @@ end
 local function add_blocks(blocks, chunk)
   local starts = { 1 }
   local lc = lower(chunk)
-  local first = find(lc, "final%-recipient:")
+  local first = find(lc, "final-recipient:", 1, true)
   while first do
-    local nxt = find(lc, "\nfinal%-recipient:", first + 1)
+    local nxt = find(lc, "\nfinal-recipient:", first + 1, true)
     if not nxt then break end
     local cut = nxt + 1
     local prev = match(sub(lc, 1, nxt - 1), "()\n[^\n]*$") or 0
@@ -67,7 +67,9 @@ end
 -- @treturn table list of per-recipient records
 function M.parse(s)
   -- blank-line separated blocks of header-like fields
-  if find(s, "\n[ \t]+\n") then s = gsub(s, "\n[ \t]+\n", "\n\n") end
+  if (find(s, "\n ", 1, true) or find(s, "\n\t", 1, true)) and find(s, "\n[ \t]+\n") then
+    s = gsub(s, "\n[ \t]+\n", "\n\n")
+  end
   local blocks = {}
   local pos, len = 1, #s
   while pos <= len and #blocks < 1000 do
@@ -84,9 +86,10 @@ function M.parse(s)
       local r = {}
       local fr = text.address(f["final-recipient"])
       if fr and not find(fr, "^[^@]+@[^@]+$") then fr = nil end -- "@mx.example.org"
-      r.recipient = fr or text.address(f["original-recipient"])
-      r.alt = { text.address(f["original-recipient"]), text.address(f["x-actual-recipient"]) }
-      r.original_recipient = text.address(f["original-recipient"])
+      local orcpt = text.address(f["original-recipient"])
+      r.recipient = fr or orcpt
+      r.alt = { orcpt, text.address(f["x-actual-recipient"]) }
+      r.original_recipient = orcpt
       r.action = M.action(f.action)
       local st = f.status and match(f.status, "(%d%.%d+%.%d+)")
       if st and text.valid_status(st) then r.status = st end
@@ -115,6 +118,7 @@ end
 -- @tparam string s
 -- @treturn boolean
 function M.looks_like(s)
+  if not find(s, "inal-", 1, true) then return false end -- (a plain search first)
   return find(s, "\n[Ff]inal%-[Rr]ecipient:") ~= nil or find(s, "^[Ff]inal%-[Rr]ecipient:") ~= nil
 end
 

@@ -14,7 +14,7 @@ local M = {}
 -- the failed recordings cost more than they save (see README, Performance)
 if jit then jit.off(true, true) end
 
-local sub, lower, match, gmatch = string.sub, string.lower, string.match, string.gmatch
+local byte, find, sub, lower, match = string.byte, string.find, string.sub, string.lower, string.match
 
 --- Facts about the returned message from its header fields.
 -- @tparam ?table map header map of the returned message
@@ -46,6 +46,23 @@ function M.original(map)
   return o
 end
 
+local function is_alnum(c)
+  return (c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122)
+end
+
+-- The receiving host: "%f[%w]by%s+([%w%-%.]+)", from plain searches for "by".
+local function by_host(v)
+  local p = find(v, "by", 1, true)
+  while p do
+    if p == 1 or not is_alnum(byte(v, p - 1)) then
+      local h = match(v, "^by%s+([%w%-%.]+)", p)
+      if h then return h end
+    end
+    p = find(v, "by", p + 1, true)
+  end
+  return nil
+end
+
 -- One Received: field: the sending host (its reverse-DNS name when the
 -- receiver wrote one, else the name it gave) and IP, and the receiving host.
 local function received_hop(v)
@@ -53,18 +70,27 @@ local function received_hop(v)
   if not from then from = match(v, "^%s*from%s+(%S+)") end
   paren = paren and sub(paren, 2, -2)
   -- one scan for a bracketed address ("[192.0.2.1]", "[IPv6:2001:db8::1]")
-  local ip
-  for c in gmatch(v, "%[([IPv6:]*[%x:%.]+)%]") do
-    if sub(c, 1, 5) == "IPv6:" then c = sub(c, 6) end
-    if text.ip(c) then ip = c; break end
+  local ip, valid -- (valid: text.ip(ip), made once)
+  local p = find(v, "[", 1, true) -- (plain searches: a pattern tries every byte)
+  while p do
+    local c, e = match(v, "^%[([IPv6:]*[%x:%.]+)%]()", p)
+    if c then
+      if sub(c, 1, 5) == "IPv6:" then c = sub(c, 6) end
+      valid = text.ip(c)
+      if valid then ip = c; break end
+    end
+    p = find(v, "[", e or p + 1, true)
   end
-  if not ip and paren then ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)") end
+  if not ip and paren then
+    ip = match(paren, "%(?([%d%.]+%d)%)?") or match(paren, "([%x]*:[%x:%.]+)")
+    valid = text.ip(ip)
+  end
   local rdns = paren and match(paren, "^([%w%-]+%.[%w%-%.]+)%s")
   local host = rdns or from
   if host then host = text.domain(host) end
-  local by = match(v, "%f[%w]by%s+([%w%-%.]+)")
+  local by = by_host(v)
   if not (host or ip or by) then return nil end
-  return { host = host, ip = text.ip(ip), by = by and text.domain(by) or nil }
+  return { host = host, ip = valid, by = by and text.domain(by) or nil }
 end
 
 --- The Received: trail: hops of the bounce's own header, then the returned

@@ -11,21 +11,27 @@ local byte, find, sub, gsub, lower, match = string.byte, string.find, string.sub
 local core_ok, core = pcall(require, "spfkit.core")
 if not core_ok or type(core) ~= "table" then core = {} end
 
---- Trim surrounding whitespace.
--- @tparam string s
--- @treturn string
-function M.trim(s)
+local function lua_trim(s)
   local i = find(s, "%S")
   if not i then return "" end
   return match(s, "^.*%S", i) or ""
 end
 
---- Fold all runs of whitespace (newlines included) into single spaces.
+local function lua_fold(s)
+  return lua_trim((gsub(s, "%s+", " ")))
+end
+
+--- Trim surrounding whitespace.
+-- @function trim
 -- @tparam string s
 -- @treturn string
-function M.fold(s)
-  return M.trim((gsub(s, "%s+", " ")))
-end
+M.trim = core.trim or lua_trim
+
+--- Fold all runs of whitespace (newlines included) into single spaces.
+-- @function fold
+-- @tparam string s
+-- @treturn string
+M.fold = core.fold or lua_fold
 
 local function esc(s) return (gsub(s, "%p", "%%%0")) end
 
@@ -38,13 +44,7 @@ function M.valid_status(code)
   return (c == "2" or c == "4" or c == "5") and tonumber(s) <= 7 and tonumber(d) <= 999
 end
 
---- Find the first enhanced status code in free text (not part of an IP
--- address or a version number).
--- @tparam string s
--- @tparam[opt] number init start position
--- @treturn ?string code
--- @treturn ?number position
-function M.find_status(s, init)
+local function lua_find_status(s, init)
   local pos = init or 1
   while true do
     local i, j, code = find(s, "([245]%.%d%d?%d?%.%d%d?%d?)", pos)
@@ -58,6 +58,15 @@ function M.find_status(s, init)
     pos = i + 1
   end
 end
+
+--- Find the first enhanced status code in free text (not part of an IP
+-- address or a version number).
+-- @function find_status
+-- @tparam string s
+-- @tparam[opt] number init start position
+-- @treturn ?string code
+-- @treturn ?number position
+M.find_status = core.find_status or lua_find_status
 
 --- The SMTP reply a text quotes from the refusing server when the text
 -- opens with a summary of its own: a status ("5.1.0 - Unknown address
@@ -128,13 +137,11 @@ function M.reply_code(s)
   return c and tonumber(c) or nil
 end
 
---- Extract an e-mail address from a field value (`rfc822; <a@b>`, `Name <a@b>`).
--- @tparam ?string v
--- @treturn ?string lower-case address
-function M.address(v)
-  if not v then return nil end
+local function lua_address(v)
   v = gsub(v, "^%s*[%w%-]+%s*;%s*", "", 1)   -- address type ("rfc822;")
-  local a = match(v, "<%s*([^<>%s]+@[^<>%s]+)%s*>") or match(v, "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)")
+  -- (both need an "@": a plain search first)
+  local a = find(v, "@", 1, true)
+    and (match(v, "<%s*([^<>%s]+@[^<>%s]+)%s*>") or match(v, "([^<>%s\"'(),;:]+@[%w%-%.%[%]:]+)"))
   if not a then
     a = match(v, "<([^<>%s]+)>") or match(v, "^%s*([^<>%s]+)%s*$")
   end
@@ -147,6 +154,17 @@ function M.address(v)
   if byte(a, -1) == 46 then a = sub(a, 1, find(a, "%.+$") - 1) end
   if a == "" then return nil end
   return lower(a)
+end
+
+local core_address = core.address
+
+--- Extract an e-mail address from a field value (`rfc822; <a@b>`, `Name <a@b>`).
+-- @tparam ?string v
+-- @treturn ?string lower-case address
+function M.address(v)
+  if not v then return nil end
+  if core_address then return core_address(v) end
+  return lua_address(v)
 end
 
 --- Lines of a text as an array (capped).
@@ -167,17 +185,14 @@ function M.lines(s, max)
   return t
 end
 
---- A valid IPv4 or IPv6 address, or nil.
--- @tparam ?string s
--- @treturn ?string
-function M.ip(s)
-  if not s then return nil end
+local function lua_ip(s)
   local a, b, c, d = match(s, "^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
   if a then
     if tonumber(a) > 255 or tonumber(b) > 255 or tonumber(c) > 255 or tonumber(d) > 255 then return nil end
     return s
   end
-  s = gsub(lower(s), "^ipv6:", "")
+  s = lower(s)
+  if sub(s, 1, 5) == "ipv6:" then s = sub(s, 6) end
   if #s >= 2 and #s <= 45 and match(s, "^[%x:%.]+$") and find(s, ":", 1, true)
      and match(s, "%x") and not find(s, ":::", 1, true) then
     return s
@@ -185,19 +200,56 @@ function M.ip(s)
   return nil
 end
 
---- Lower-case a domain and strip brackets and the trailing dot.
--- @tparam ?string d
--- @treturn ?string
-function M.domain(d)
-  if not d then return nil end
+local function lua_domain(d)
   d = lower(d)
-  d = gsub(d, "^[%[<%(]+", "")
-  local c = byte(d, -1)
+  local c = byte(d, 1)
+  if c == 91 or c == 60 or c == 40 then d = gsub(d, "^[%[<%(]+", "") end
+  c = byte(d, -1)
   if c == 93 or c == 62 or c == 41 or c == 46 or c == 44 or c == 59 or c == 58 then
     d = gsub(d, "[%]>%)%.,;:]+$", "")
   end
   if not match(d, "^[%w%-_%.]+$") or not find(d, ".", 1, true) then return nil end
   return d
+end
+
+-- The HTML entities a bounce notice uses (others are left as they are).
+local ENTITIES = { ["#39"] = "'", quot = "\"", lt = "<", gt = ">", nbsp = " ", amp = "&" }
+
+local function lua_html_text(h)
+  h = gsub(h, "<[Bb][Rr]%s*/?>", "\n")
+  h = gsub(h, "</?[Pp]>", "\n")
+  h = gsub(h, "</?[Dd][Ii][Vv][^>]*>", "\n")
+  h = gsub(h, "<[^<>]*>", "")
+  if not find(h, "&", 1, true) then return h end
+  -- one pass (the output is not rescanned, as "&amp;" came last before)
+  return (gsub(h, "&(#?%w+);", ENTITIES))
+end
+
+--- The text of an HTML notice: `<br>`, `<p>`, `</p>` and `<div>` tags
+-- made newlines, other tags removed, common entities decoded (the C core
+-- does the same passes; this Lua version is the fallback).
+-- @tparam string h HTML
+-- @treturn string
+M.html_text = core.html_text or lua_html_text
+
+local core_ip, core_domain = core.ip, core.domain
+
+--- A valid IPv4 or IPv6 address, or nil.
+-- @tparam ?string s
+-- @treturn ?string
+function M.ip(s)
+  if not s then return nil end
+  if core_ip then return core_ip(s) end
+  return lua_ip(s)
+end
+
+--- Lower-case a domain and strip brackets and the trailing dot.
+-- @tparam ?string d
+-- @treturn ?string
+function M.domain(d)
+  if not d then return nil end
+  if core_domain then return core_domain(d) end
+  return lua_domain(d)
 end
 
 --- Escape Lua pattern magic characters.

@@ -134,6 +134,22 @@ end
 
 local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
   "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[" }
+-- (each with the code pattern after it, made once)
+local CODE_PATTERNS = {}
+for k = 1, #CODE_BEFORE do CODE_PATTERNS[k] = CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]" end
+
+-- The C core's version of reply_in, while it knows the same prefixes.
+local core_reply_in
+do
+  local ok, core = pcall(require, "spfkit.core")
+  local list = ok and type(core) == "table" and core.REPLY_PREFIXES
+  if list and #list == #CODE_BEFORE then
+    core_reply_in = core.reply_in
+    for k = 1, #CODE_BEFORE do
+      if list[k] ~= CODE_BEFORE[k] then core_reply_in = nil end
+    end
+  end
+end
 
 --- The SMTP reply code and where it starts in a line of free text, when the
 -- line quotes a server reply (`550 5.1.1 ...`, `said: 550 ...`, `<<< 550`,
@@ -142,10 +158,11 @@ local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code
 -- @treturn ?number code
 -- @treturn ?number position
 function M.reply_in(l)
+  if core_reply_in then return core_reply_in(l) end
   -- most lines quote no code at all: one scan rules them out
   if not find(l, "[45]%d%d") then return nil end
-  for k = 1, #CODE_BEFORE do
-    local s, e, c = find(l, CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]")
+  for k = 1, #CODE_PATTERNS do
+    local s, e, c = find(l, CODE_PATTERNS[k])
     if s then
       local nxt = sub(l, e + 1, e + 1)
       if nxt == "" or nxt == " " or nxt == "-" or nxt == "," or nxt == ")" then return tonumber(c), e - 2 end
