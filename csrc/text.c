@@ -506,6 +506,11 @@ static const struct reply_prefix {
   { "%(", "(", 0, 0, 0, 0, 0 },
   { ">>>%s*", ">>>", 0, 0, 1, 0, 0 },
   { "message:%s*%[", "message:", 0, 0, 1, 1, 0 },
+  { "%[", "[", 0, 0, 0, 0, 0 },
+  { "<<%s*", "<<", 0, 0, 1, 0, 0 },
+  { "smtp;%s*", "smtp;", 0, 0, 1, 0, 0 },
+  { "Error:?%s*", "Error", 0, 1, 1, 0, 0 },
+  { "Code:?%s*", "Code", 0, 1, 1, 0, 0 },
 };
 #define NPREFIXES (sizeof PREFIXES / sizeof PREFIXES[0])
 

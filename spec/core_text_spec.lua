@@ -176,8 +176,11 @@ describe("core text passes (csrc/text.c)", function()
     assert.are.same({ 550, 25 }, { core.reply_in("host x[192.0.2.1] said: 550 5.1.1 unknown") })
     assert.are.same({ 421, 3 }, { core.reply_in("> 421-too many") })
     assert.is_nil(core.reply_in("error 5500 or 550x or 550.1"))
+    -- the core knows the reader's prefixes (else the reader falls back to Lua)
+    assert.are.same(gen.CODE_BEFORE, core.REPLY_PREFIXES)
     local pieces = { "550", "451", "4", "5", "0", "9", " ", "-", ",", ")", "(", ":", "said:", "error", "code",
-                     "reply", "response", "<<<", ">>>", ">", "#", "message:", "[", "\t", ".", "x", "5.1.1" }
+                     "reply", "response", "<<<", ">>>", ">", "#", "message:", "[", "\t", ".", "x", "5.1.1",
+                     "<<", "smtp;", "Error", "Code" }
     for _, s in ipairs(random_strings(pieces, 20000, 21)) do
       assert.are.same({ lgen.reply_in(s) }, { gen.reply_in(s) }, ("%q"):format(s))
     end

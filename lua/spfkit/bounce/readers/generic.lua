@@ -132,8 +132,12 @@ function M.notice_end(lines)
   return #lines + 1
 end
 
+-- (the later ones: "[550 5.1.1 User unknown]", MDaemon's "<< 550",
+-- Exchange's "#< #4.4.7 smtp;550 4.4.7", "Permanent Error 550", "ResponseCode 421")
 local CODE_BEFORE = { "^", "<<<%s*", "^[#>%s]*", "said:%s*", "error:?%s*", "code:?%s*", "reply:?%s*",
-  "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[" }
+  "response:?%s*", ":%s*", "%(", ">>>%s*", "message:%s*%[", "%[", "<<%s*", "smtp;%s*", "Error:?%s*", "Code:?%s*" }
+--- The words before a quoted reply code (Lua patterns, tried in order).
+M.CODE_BEFORE = CODE_BEFORE
 -- (each with the code pattern after it, made once)
 local CODE_PATTERNS = {}
 for k = 1, #CODE_BEFORE do CODE_PATTERNS[k] = CODE_BEFORE[k] .. "([45]%d%d)%f[^%w%.]" end
