@@ -416,3 +416,18 @@ describe("recipient blocks in plain notices", function()
     assert.are.equal("expired", e.reason)
   end)
 end)
+
+describe("the MTA a notice names", function()
+  it("is not taken from words several MTAs write", function()
+    local e = only(parse({
+      "From: postmaster@outlook.example.com", "To: sender@example.com", "Subject: Delivery Status Notification (Failure)",
+      "MIME-Version: 1.0", 'Content-Type: multipart/report; report-type=delivery-status; boundary="o"', "",
+      "--o", "Content-Type: text/plain", "", "Delivery to the following recipients failed.", "",
+      "       gone@example.org", "", "--o", "Content-Type: message/delivery-status", "",
+      "Reporting-MTA: dns;mc1.example.com", "", "Final-Recipient: rfc822;gone@example.org", "Action: failed",
+      "Status: 5.5.0", "Diagnostic-Code: smtp;550 Requested action not taken: mailbox unavailable", "", "--o--",
+    }))
+    assert.are_not.equal("gmail", e.mta)
+    assert.are.equal("rfc3464", e.mta)
+  end)
+end)

@@ -159,7 +159,9 @@ local function read_notice(notice, hmap, have_dsn, exclude, force, no_generic)
       if scan.may_read(scan.FALLBACK[i], l) then r, x = scan[scan.FALLBACK[i]](lines) end
       if r and #r > 0 then
         recs, extra = r, x
-        if not mta then mta = scan.FALLBACK[i] == "transcript" and "courier" or scan.FALLBACK[i] end
+        local name = scan.FALLBACK_MTA[scan.FALLBACK[i]]
+        if name == nil then name = scan.FALLBACK[i] end
+        if not mta and name then mta = name end
         break
       end
     end

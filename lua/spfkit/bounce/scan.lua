@@ -59,6 +59,11 @@ M.SIGNATURES = {
 M.FALLBACK = { "postfix", "exim", "sendmail", "qmail", "transcript", "dragonfly", "opensmtpd", "gmail",
   "exchange", "exchange2003", "kddi", "rejected" }
 
+--- The MTA a fallback reader's format names (default: the reader's name);
+-- false when other MTAs write the same words ("Delivery to the following
+-- recipients failed" is Gmail's and Microsoft's).
+M.FALLBACK_MTA = { transcript = "courier", gmail = false }
+
 --- Words (lower case, plain) one of which a fallback reader needs in the
 -- notice to find any record: the lines its records start from. A reader
 -- whose words are all absent is not run (most notices would make it walk
