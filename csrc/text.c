@@ -535,23 +535,37 @@ static int code_at(const unsigned char *s, size_t len, size_t q) {
 }
 
 /* Where the code starts at the first position where prefix x and a code
- * match (Lua's find), or len + 1. */
-static size_t prefix_find(const struct reply_prefix *x, const unsigned char *s, size_t len) {
-  size_t p, last = x->anchored ? 0 : len;
+ * match (Lua's find), or len + 1. A code starts at or after its prefix, so
+ * no prefix starting after `qmax` (the last place a code could start) is
+ * tried, and a literal is compared only where its first byte is. */
+static size_t prefix_find(const struct reply_prefix *x, const unsigned char *s, size_t len, size_t qmax) {
+  size_t p, last = x->anchored ? 0 : qmax;
+  unsigned char c0 = (unsigned char)x->lit[0];
   for (p = 0; p <= last && p < len; p++) {
-    size_t q = prefix_at(x, s, len, p);
+    size_t q;
+    if (c0 && s[p] != c0) continue;
+    q = prefix_at(x, s, len, p);
     if (q <= len && code_at(s, len, q)) return q;
   }
+  return len + 1;
+}
+
+/* The last position where a code could start, or len + 1 if none can. */
+static size_t last_code(const unsigned char *s, size_t len) {
+  size_t q;
+  for (q = len; q-- > 0;)
+    if (code_at(s, len, q)) return q;
   return len + 1;
 }
 
 /* The SMTP reply code quoted in a line and its 1-based position, or nil
  * (spfkit.bounce.readers.generic.reply_in). */
 static int l_reply_in(lua_State *L) {
-  size_t len, k;
+  size_t len, k, qmax;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
-  for (k = 0; k < NPREFIXES; k++) {
-    size_t q = prefix_find(&PREFIXES[k], s, len);
+  qmax = last_code(s, len);
+  for (k = 0; qmax < len && k < NPREFIXES; k++) {
+    size_t q = prefix_find(&PREFIXES[k], s, len, qmax);
     if (q > len) continue;
     if (q + 3 == len || s[q + 3] == ' ' || s[q + 3] == '-' || s[q + 3] == ',' || s[q + 3] == ')') {
       lua_pushinteger(L, (s[q] - '0') * 100 + (s[q + 1] - '0') * 10 + (s[q + 2] - '0'));
