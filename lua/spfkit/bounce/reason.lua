@@ -77,7 +77,7 @@ local core_ok, core = pcall(require, "spfkit.core")
 local phrase_index = core_ok and type(core) == "table" and core.phrase_index or nil
 local phrase_find = core_ok and type(core) == "table" and core.phrase_find or nil
 
-local PLAIN, BLOB, INDEX
+local PLAIN, BLOB, INDEX, WORDS
 
 local function add_near(entry)
   local word = ""
@@ -106,6 +106,14 @@ local function build_index()
     end
   end
   BLOB = phrase_index and phrase_index(strings) or nil
+  -- the words that key INDEX, searched in one pass: a text holding none of
+  -- them needs no walk over its words (nil when a word is too short)
+  local words = {}
+  for w in pairs(INDEX) do
+    if #w < 3 then words = nil; break end
+    words[#words + 1] = w
+  end
+  WORDS = BLOB and words and #words > 0 and phrase_index(words) or nil
 end
 
 --- Largest gap (bytes) between two fragments of a phrase given as a list.
@@ -147,6 +155,7 @@ local function matches(l)
   else
     for i = 1, #PLAIN do consider(found, l, PLAIN[i]) end
   end
+  if WORDS and #phrase_find(WORDS, l) == 0 then return found end
   for token in gmatch(l, "%w+") do
     local w = token
     for _ = 1, 2 do
@@ -216,12 +225,26 @@ local COMMAND_WORDS = {
   { "smtp:mail", "MAIL" }, { "after mail from", "MAIL" },
 }
 
+-- The command words in one pass (by the core): only those a text holds are
+-- looked for one by one.
+local COMMAND_BLOB
+if phrase_index then
+  local words = {}
+  for i, cw in ipairs(COMMAND_WORDS) do words[i] = cw[1] end
+  COMMAND_BLOB = phrase_index(words)
+end
+
+local ALL_COMMANDS = {}
+for i = 1, #COMMAND_WORDS do ALL_COMMANDS[i] = i end
+
 -- The last command the texts name (the one that failed), or nil.
 local function command_in(texts)
   local best, at = nil, 0
   for i = 1, #texts do
     local l = texts[i]
-    for _, cw in ipairs(COMMAND_WORDS) do
+    local present = COMMAND_BLOB and phrase_find(COMMAND_BLOB, l) or ALL_COMMANDS
+    for k = 1, #present do
+      local cw = COMMAND_WORDS[present[k]]
       local pos, last = 0, nil
       repeat
         pos = find(l, cw[1], pos + 1, true)
