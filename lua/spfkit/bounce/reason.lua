@@ -77,7 +77,7 @@ local core_ok, core = pcall(require, "spfkit.core")
 local phrase_index = core_ok and type(core) == "table" and core.phrase_index or nil
 local phrase_find = core_ok and type(core) == "table" and core.phrase_find or nil
 
-local PLAIN, BLOB, INDEX, WORDS
+local PLAIN, BLOB, INDEX, WORDS, WORD_LIST
 
 local function add_near(entry)
   local word = ""
@@ -113,7 +113,9 @@ local function build_index()
     if #w < 3 then words = nil; break end
     words[#words + 1] = w
   end
+  table.sort(words or {})
   WORDS = BLOB and words and #words > 0 and phrase_index(words) or nil
+  WORD_LIST = words
 end
 
 --- Largest gap (bytes) between two fragments of a phrase given as a list.
@@ -155,7 +157,19 @@ local function matches(l)
   else
     for i = 1, #PLAIN do consider(found, l, PLAIN[i]) end
   end
-  if WORDS and #phrase_find(WORDS, l) == 0 then return found end
+  if WORDS then
+    -- the index words in the text, then those that are a whole word there
+    -- (or one with an "s" added: "records" also finds "record")
+    local hits = phrase_find(WORDS, l)
+    for i = 1, #hits do
+      local w = WORD_LIST[hits[i]]
+      if find(l, "%f[%w]" .. w .. "s?%f[%W]") then
+        local list = INDEX[w]
+        for j = 1, #list do consider(found, l, list[j]) end
+      end
+    end
+    return found
+  end
   for token in gmatch(l, "%w+") do
     local w = token
     for _ = 1, 2 do
