@@ -1,8 +1,9 @@
 /* Generic text scanning for the bounce reader (mime.lua, bounce modules):
  * the loops that run over every byte of a message, in one pass each.
  *   core.header_scan(text, limit) -> names, starts, ends, n, first
- *   core.header_map(text, limit) -> {name = unfolded value of its first occurrence}, n
- *   core.header_values(text, name, max, limit) -> {unfolded value of each `name` field}
+ *   core.header_map(text, limit[, i, j]) -> {name = unfolded value of its first occurrence}, n
+ *   core.header_values(text, name, max, limit[, i, j]) -> {unfolded value of each `name` field}
+ *     (both of the block text[i..j] when i, j are given: no copy of it is made)
  *   core.unfold(text, i, j) -> text[i..j] with folds made one space
  *   core.is_ascii(s) -> whether every byte is below 128
  *   core.normalize(s) -> s with CRLF and lone CR made LF
@@ -238,12 +239,25 @@ static lua_Integer walk_fields(lua_State *L, const char *s, size_t len, lua_Inte
   return n;
 }
 
-/* core.header_map(text, limit) -> {lower-case name = unfolded value of its
- * first occurrence}, field count */
+/* The optional range text[i..j] (1-based, inclusive, clamped) at stack
+ * slots a, a + 1: *s moved to its start, *len its length. */
+static void opt_range(lua_State *L, int a, const char **s, size_t *len) {
+  lua_Integer i = luaL_optinteger(L, a, 1), j = luaL_optinteger(L, a + 1, (lua_Integer)*len);
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)*len) j = (lua_Integer)*len;
+  if (i > j) { *len = 0; return; }
+  *s += i - 1;
+  *len = (size_t)(j - i + 1);
+}
+
+/* core.header_map(text, limit[, i, j]) -> {lower-case name = unfolded value
+ * of its first occurrence}, field count (of the block text[i..j]: no copy
+ * of it is made) */
 static int l_header_map(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   lua_Integer limit = luaL_optinteger(L, 2, 1000), n;
+  opt_range(L, 3, &s, &len);
   lua_settop(L, 2);
   lua_createtable(L, 0, 16);
   n = walk_fields(L, s, len, limit, NULL);
@@ -251,9 +265,9 @@ static int l_header_map(lua_State *L) {
   return 2;
 }
 
-/* core.header_values(text, name, max, limit) -> {unfolded value, ...} of
- * every field called `name` (lower case), in order, at most max (the
- * first `limit` fields only, as header_scan) */
+/* core.header_values(text, name, max, limit[, i, j]) -> {unfolded value,
+ * ...} of every field called `name` (lower case), in order, at most max
+ * (the first `limit` fields only, as header_scan; of text[i..j]) */
 static int l_header_values(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -262,6 +276,7 @@ static int l_header_values(lua_State *L) {
   w.name = luaL_checklstring(L, 2, &w.len);
   w.max = luaL_optinteger(L, 3, 100);
   limit = luaL_optinteger(L, 4, 1000);
+  opt_range(L, 5, &s, &len);
   w.count = 0;
   lua_settop(L, 2);
   lua_newtable(L);
