@@ -8,6 +8,7 @@
  *   core.is_ascii(s) -> whether every byte is below 128
  *   core.normalize(s) -> s with CRLF and lone CR made LF
  *   core.qp(s, header) -> quoted-printable decoded
+ *   core.base64(s) -> base64 decoded (bytes outside the alphabet skipped)
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
  *   core.find_status(s, init) -> first enhanced status code, position | nil
@@ -495,6 +496,45 @@ static int l_find_status(lua_State *L) {
 }
 
 /* Lua's %s (C locale) */
+/* The value of a base64 digit, -1 for any other byte. */
+static int b64val(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Base64 (mime.base64): bytes outside the alphabet skipped, padding
+ * optional; a last group of 2 or 3 digits gives 1 or 2 bytes, of 1 none. */
+static int l_base64(lua_State *L) {
+  size_t len, r, n = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  unsigned char *w = (unsigned char *)lua_newuserdata(L, len / 4 * 3 + 3);
+  unsigned long acc = 0;
+  int k = 0;
+  for (r = 0; r < len; r++) {
+    int v = b64val(s[r]);
+    if (v < 0) continue;
+    acc = (acc << 6) | (unsigned long)v;
+    if (++k == 4) {
+      w[n++] = (unsigned char)(acc >> 16);
+      w[n++] = (unsigned char)(acc >> 8);
+      w[n++] = (unsigned char)acc;
+      acc = 0;
+      k = 0;
+    }
+  }
+  if (k >= 2) {
+    acc <<= 6 * (4 - k);
+    w[n++] = (unsigned char)(acc >> 16);
+    if (k == 3) w[n++] = (unsigned char)(acc >> 8);
+  }
+  lua_pushlstring(L, (const char *)w, n);
+  return 1;
+}
+
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static int is_alnum(unsigned char c) {
@@ -948,6 +988,8 @@ void spfkit_open_text(lua_State *L) {
   lua_setfield(L, -2, "normalize");
   lua_pushcfunction(L, l_qp);
   lua_setfield(L, -2, "qp");
+  lua_pushcfunction(L, l_base64);
+  lua_setfield(L, -2, "base64");
   lua_pushcfunction(L, l_lines);
   lua_setfield(L, -2, "lines");
   lua_pushcfunction(L, l_find_any);

@@ -116,6 +116,16 @@ describe("core text passes (csrc/text.c)", function()
     assert.are.equal("Content-Type: text/plain\nX-B: 2\n", e.parts[1].headers.text)
   end)
 
+  it("base64: the same bytes as the Lua decoder", function()
+    assert.are.equal("hello", core.base64("aGVs\nbG8="))
+    assert.are.equal("hell", core.base64("aGVsbA"))
+    assert.are.equal("", core.base64("a"))
+    local pieces = { "A", "z", "0", "9", "+", "/", "=", "==", "\n", " ", "-", "_", "\255", "\0", "aGVsbG8", "QQ" }
+    for _, s in ipairs(random_strings(pieces, 5000, 18)) do
+      assert.are.equal(lmime.base64(s), mime.base64(s), ("%q"):format(s))
+    end
+  end)
+
   it("normalize and qp: the same bytes as the Lua passes", function()
     assert.are.equal("a\nb\n\nc\n", core.normalize("a\r\nb\r\r\nc\r"))
     assert.are.equal("caf\195\169 ok=", core.qp("caf=C3=a9 \t\nok=", false):gsub("\n", " "))

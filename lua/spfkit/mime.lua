@@ -216,6 +216,7 @@ end
 -- @tparam string s
 -- @treturn string
 function M.base64(s)
+  if core.base64 then return core.base64(s) end
   s = gsub(s, "[^%w%+/]", "")
   local tail = #s % 4
   local head = sub(s, 1, #s - tail)
