@@ -147,6 +147,25 @@ local function consider(found, l, e)
   if found[e] then found[#found + 1] = e end
 end
 
+local function is_alnum(c)
+  return c and ((c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122))
+end
+
+-- Whether the word w (of %w bytes) is a whole word of l, or is one with
+-- an "s" added ("%f[%w]" .. w .. "s?%f[%W]", from plain searches).
+local function whole_word(l, w)
+  local p = find(l, w, 1, true)
+  while p do
+    if p == 1 or not is_alnum(byte(l, p - 1)) then
+      local c = byte(l, p + #w)
+      if c == 115 then c = byte(l, p + #w + 1) end
+      if not is_alnum(c) then return true end
+    end
+    p = find(l, w, p + 1, true)
+  end
+  return false
+end
+
 -- Every phrase entry present in the lower-cased text `l`.
 local function matches(l)
   if not PLAIN then build_index() end
@@ -163,7 +182,7 @@ local function matches(l)
     local hits = phrase_find(WORDS, l)
     for i = 1, #hits do
       local w = WORD_LIST[hits[i]]
-      if find(l, "%f[%w]" .. w .. "s?%f[%W]") then
+      if whole_word(l, w) then
         local list = INDEX[w]
         for j = 1, #list do consider(found, l, list[j]) end
       end
