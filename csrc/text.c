@@ -285,13 +285,23 @@ static int l_header_values(lua_State *L) {
   return 1;
 }
 
-static int l_is_ascii(lua_State *L) {
-  size_t len, k;
-  const char *s = luaL_checklstring(L, 1, &len);
-  for (k = 0; k < len; k++) {
-    if ((unsigned char)s[k] >= 128) { lua_pushboolean(L, 0); return 1; }
+/* The index of the first byte of s[k..len) at or above 128, or len (eight
+ * bytes at a time). */
+static size_t ascii_run(const unsigned char *s, size_t k, size_t len) {
+  while (k + 8 <= len) {
+    uint64_t w;
+    memcpy(&w, s + k, 8);
+    if (w & 0x8080808080808080ull) break;
+    k += 8;
   }
-  lua_pushboolean(L, 1);
+  while (k < len && s[k] < 0x80) k++;
+  return k;
+}
+
+static int l_is_ascii(lua_State *L) {
+  size_t len;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  lua_pushboolean(L, ascii_run(s, 0, len) == len);
   return 1;
 }
 
@@ -437,7 +447,7 @@ static int l_is_utf8(lua_State *L) {
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
   while (k < len) {
     size_t n;
-    if (s[k] < 0x80) { k++; continue; }
+    if (s[k] < 0x80) { k = ascii_run(s, k, len); continue; }
     n = utf8_seq(s + k, len - k);
     if (!n) { lua_pushboolean(L, 0); return 1; }
     k += n;

@@ -175,6 +175,22 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("is_ascii and is_utf8 see a high byte at any offset (runs read eight bytes at a time)", function()
+    for n = 0, 24 do
+      local plain = ("a"):rep(n)
+      assert.is_true(core.is_ascii(plain))
+      assert.is_true(core.is_utf8(plain))
+      for k = 1, n do
+        local high = plain:sub(1, k - 1) .. "\128" .. plain:sub(k + 1)
+        assert.is_false(core.is_ascii(high), n .. " " .. k)
+        assert.is_false(core.is_utf8(high), n .. " " .. k)
+        local seq = plain:sub(1, k - 1) .. "\195\169" .. plain:sub(k + 1)
+        assert.is_true(core.is_utf8(seq), n .. " " .. k)
+        assert.is_false(core.is_utf8(seq .. "\195"), n .. " " .. k)
+      end
+    end
+  end)
+
   it("is_utf8: the sequences glibc's iconv takes as UTF-8", function()
     local function by_iconv(x)
       local ok, out = pcall(core.iconv, x, "UTF-8", "UTF-8")
