@@ -123,11 +123,16 @@ static int l_phrase_find(lua_State *L) {
     }
   }
   lua_newtable(L);
-  for (i = 0; i < n; i++)
-    if (seen[i >> 3] & (1u << (i & 7))) {
-      lua_pushinteger(L, (lua_Integer)i + 1);
-      lua_rawseti(L, -2, ++k);
-    }
+  /* (a byte at a time: most texts hold few of the phrases) */
+  for (i = 0; i < n; i += 8) {
+    uint32_t j;
+    if (!seen[i >> 3]) continue;
+    for (j = i; j < i + 8 && j < n; j++)
+      if (seen[j >> 3] & (1u << (j & 7))) {
+        lua_pushinteger(L, (lua_Integer)j + 1);
+        lua_rawseti(L, -2, ++k);
+      }
+  }
   return 1;
 }
 

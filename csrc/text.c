@@ -1,12 +1,14 @@
 /* Generic text scanning for the bounce reader (mime.lua, bounce modules):
  * the loops that run over every byte of a message, in one pass each.
  *   core.header_scan(text, limit) -> names, starts, ends, n, first
- *   core.header_map(text, limit) -> {name = unfolded value of its first occurrence}, n
- *   core.header_values(text, name, max, limit) -> {unfolded value of each `name` field}
+ *   core.header_map(text, limit[, i, j]) -> {name = unfolded value of its first occurrence}, n
+ *   core.header_values(text, name, max, limit[, i, j]) -> {unfolded value of each `name` field}
+ *     (both of the block text[i..j] when i, j are given: no copy of it is made)
  *   core.unfold(text, i, j) -> text[i..j] with folds made one space
  *   core.is_ascii(s) -> whether every byte is below 128
  *   core.normalize(s) -> s with CRLF and lone CR made LF
  *   core.qp(s, header) -> quoted-printable decoded
+ *   core.base64(s) -> base64 decoded (bytes outside the alphabet skipped)
  *   core.lines(s, max) -> {line, ...}
  *   core.find_any(s, {needle, ...}) -> index of the first needle found | nil
  *   core.find_status(s, init) -> first enhanced status code, position | nil
@@ -238,12 +240,25 @@ static lua_Integer walk_fields(lua_State *L, const char *s, size_t len, lua_Inte
   return n;
 }
 
-/* core.header_map(text, limit) -> {lower-case name = unfolded value of its
- * first occurrence}, field count */
+/* The optional range text[i..j] (1-based, inclusive, clamped) at stack
+ * slots a, a + 1: *s moved to its start, *len its length. */
+static void opt_range(lua_State *L, int a, const char **s, size_t *len) {
+  lua_Integer i = luaL_optinteger(L, a, 1), j = luaL_optinteger(L, a + 1, (lua_Integer)*len);
+  if (i < 1) i = 1;
+  if (j > (lua_Integer)*len) j = (lua_Integer)*len;
+  if (i > j) { *len = 0; return; }
+  *s += i - 1;
+  *len = (size_t)(j - i + 1);
+}
+
+/* core.header_map(text, limit[, i, j]) -> {lower-case name = unfolded value
+ * of its first occurrence}, field count (of the block text[i..j]: no copy
+ * of it is made) */
 static int l_header_map(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
   lua_Integer limit = luaL_optinteger(L, 2, 1000), n;
+  opt_range(L, 3, &s, &len);
   lua_settop(L, 2);
   lua_createtable(L, 0, 16);
   n = walk_fields(L, s, len, limit, NULL);
@@ -251,9 +266,9 @@ static int l_header_map(lua_State *L) {
   return 2;
 }
 
-/* core.header_values(text, name, max, limit) -> {unfolded value, ...} of
- * every field called `name` (lower case), in order, at most max (the
- * first `limit` fields only, as header_scan) */
+/* core.header_values(text, name, max, limit[, i, j]) -> {unfolded value,
+ * ...} of every field called `name` (lower case), in order, at most max
+ * (the first `limit` fields only, as header_scan; of text[i..j]) */
 static int l_header_values(lua_State *L) {
   size_t len;
   const char *s = luaL_checklstring(L, 1, &len);
@@ -262,6 +277,7 @@ static int l_header_values(lua_State *L) {
   w.name = luaL_checklstring(L, 2, &w.len);
   w.max = luaL_optinteger(L, 3, 100);
   limit = luaL_optinteger(L, 4, 1000);
+  opt_range(L, 5, &s, &len);
   w.count = 0;
   lua_settop(L, 2);
   lua_newtable(L);
@@ -269,13 +285,23 @@ static int l_header_values(lua_State *L) {
   return 1;
 }
 
-static int l_is_ascii(lua_State *L) {
-  size_t len, k;
-  const char *s = luaL_checklstring(L, 1, &len);
-  for (k = 0; k < len; k++) {
-    if ((unsigned char)s[k] >= 128) { lua_pushboolean(L, 0); return 1; }
+/* The index of the first byte of s[k..len) at or above 128, or len (eight
+ * bytes at a time). */
+static size_t ascii_run(const unsigned char *s, size_t k, size_t len) {
+  while (k + 8 <= len) {
+    uint64_t w;
+    memcpy(&w, s + k, 8);
+    if (w & 0x8080808080808080ull) break;
+    k += 8;
   }
-  lua_pushboolean(L, 1);
+  while (k < len && s[k] < 0x80) k++;
+  return k;
+}
+
+static int l_is_ascii(lua_State *L) {
+  size_t len;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  lua_pushboolean(L, ascii_run(s, 0, len) == len);
   return 1;
 }
 
@@ -421,7 +447,7 @@ static int l_is_utf8(lua_State *L) {
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
   while (k < len) {
     size_t n;
-    if (s[k] < 0x80) { k++; continue; }
+    if (s[k] < 0x80) { k = ascii_run(s, k, len); continue; }
     n = utf8_seq(s + k, len - k);
     if (!n) { lua_pushboolean(L, 0); return 1; }
     k += n;
@@ -480,6 +506,45 @@ static int l_find_status(lua_State *L) {
 }
 
 /* Lua's %s (C locale) */
+/* The value of a base64 digit, -1 for any other byte. */
+static int b64val(unsigned char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+/* Base64 (mime.base64): bytes outside the alphabet skipped, padding
+ * optional; a last group of 2 or 3 digits gives 1 or 2 bytes, of 1 none. */
+static int l_base64(lua_State *L) {
+  size_t len, r, n = 0;
+  const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
+  unsigned char *w = (unsigned char *)lua_newuserdata(L, len / 4 * 3 + 3);
+  unsigned long acc = 0;
+  int k = 0;
+  for (r = 0; r < len; r++) {
+    int v = b64val(s[r]);
+    if (v < 0) continue;
+    acc = (acc << 6) | (unsigned long)v;
+    if (++k == 4) {
+      w[n++] = (unsigned char)(acc >> 16);
+      w[n++] = (unsigned char)(acc >> 8);
+      w[n++] = (unsigned char)acc;
+      acc = 0;
+      k = 0;
+    }
+  }
+  if (k >= 2) {
+    acc <<= 6 * (4 - k);
+    w[n++] = (unsigned char)(acc >> 16);
+    if (k == 3) w[n++] = (unsigned char)(acc >> 8);
+  }
+  lua_pushlstring(L, (const char *)w, n);
+  return 1;
+}
+
 static int is_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static int is_alnum(unsigned char c) {
@@ -535,23 +600,37 @@ static int code_at(const unsigned char *s, size_t len, size_t q) {
 }
 
 /* Where the code starts at the first position where prefix x and a code
- * match (Lua's find), or len + 1. */
-static size_t prefix_find(const struct reply_prefix *x, const unsigned char *s, size_t len) {
-  size_t p, last = x->anchored ? 0 : len;
+ * match (Lua's find), or len + 1. A code starts at or after its prefix, so
+ * no prefix starting after `qmax` (the last place a code could start) is
+ * tried, and a literal is compared only where its first byte is. */
+static size_t prefix_find(const struct reply_prefix *x, const unsigned char *s, size_t len, size_t qmax) {
+  size_t p, last = x->anchored ? 0 : qmax;
+  unsigned char c0 = (unsigned char)x->lit[0];
   for (p = 0; p <= last && p < len; p++) {
-    size_t q = prefix_at(x, s, len, p);
+    size_t q;
+    if (c0 && s[p] != c0) continue;
+    q = prefix_at(x, s, len, p);
     if (q <= len && code_at(s, len, q)) return q;
   }
+  return len + 1;
+}
+
+/* The last position where a code could start, or len + 1 if none can. */
+static size_t last_code(const unsigned char *s, size_t len) {
+  size_t q;
+  for (q = len; q-- > 0;)
+    if (code_at(s, len, q)) return q;
   return len + 1;
 }
 
 /* The SMTP reply code quoted in a line and its 1-based position, or nil
  * (spfkit.bounce.readers.generic.reply_in). */
 static int l_reply_in(lua_State *L) {
-  size_t len, k;
+  size_t len, k, qmax;
   const unsigned char *s = (const unsigned char *)luaL_checklstring(L, 1, &len);
-  for (k = 0; k < NPREFIXES; k++) {
-    size_t q = prefix_find(&PREFIXES[k], s, len);
+  qmax = last_code(s, len);
+  for (k = 0; qmax < len && k < NPREFIXES; k++) {
+    size_t q = prefix_find(&PREFIXES[k], s, len, qmax);
     if (q > len) continue;
     if (q + 3 == len || s[q + 3] == ' ' || s[q + 3] == '-' || s[q + 3] == ',' || s[q + 3] == ')') {
       lua_pushinteger(L, (s[q] - '0') * 100 + (s[q + 1] - '0') * 10 + (s[q + 2] - '0'));
@@ -919,6 +998,8 @@ void spfkit_open_text(lua_State *L) {
   lua_setfield(L, -2, "normalize");
   lua_pushcfunction(L, l_qp);
   lua_setfield(L, -2, "qp");
+  lua_pushcfunction(L, l_base64);
+  lua_setfield(L, -2, "base64");
   lua_pushcfunction(L, l_lines);
   lua_setfield(L, -2, "lines");
   lua_pushcfunction(L, l_find_any);

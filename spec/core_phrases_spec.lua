@@ -70,6 +70,57 @@ describe("core.phrase_find", function()
     assert.is_true(n > 100)
   end)
 
+  it("reason: the same match and command with the core's searches as without the core", function()
+    local saved, saved_reason = package.loaded["spfkit.core"], package.loaded["spfkit.bounce.reason"]
+    local saved_preload = package.preload["spfkit.core"]
+    package.loaded["spfkit.core"], package.loaded["spfkit.bounce.reason"] = nil, nil
+    package.preload["spfkit.core"] = function() error("spfkit.core is not built") end
+    local ok, lreason = pcall(require, "spfkit.bounce.reason")
+    package.preload["spfkit.core"] = saved_preload
+    package.loaded["spfkit.core"], package.loaded["spfkit.bounce.reason"] = saved, saved_reason
+    assert(ok, lreason)
+    -- words of the phrase tables (whole, cut, with an "s"), command words, glue
+    local pieces = { " ", ".", "-", "s", "x", "rcpt to", ">>> data", "mail from:", "greeting", "smtp:rcpt",
+                     "after rcpt", "5.1.1", "550" }
+    for _, name in ipairs(reason.ORDER) do
+      for _, g in ipairs(reason.PHRASES[name] or {}) do
+        for _, p in ipairs(g) do
+          for _, w in ipairs(type(p) == "table" and p or { p }) do
+            pieces[#pieces + 1] = w
+            pieces[#pieces + 1] = w:sub(1, -2)
+            pieces[#pieces + 1] = w:sub(2)
+          end
+        end
+      end
+    end
+    -- each phrase given as words in order, as written and with its words
+    -- changed at either end ("records" finds "record", "xrecord" does not)
+    for _, name in ipairs(reason.ORDER) do
+      for _, g in ipairs(reason.PHRASES[name] or {}) do
+        for _, p in ipairs(g) do
+          if type(p) == "table" then
+            for _, f in ipairs({ function(w) return w end, function(w) return w .. "s" end,
+                                 function(w) return "x" .. w end, function(w) return w .. "x" end,
+                                 function(w) return w .. "ss" end }) do
+              local t = {}
+              for k, w in ipairs(p) do t[k] = f(w) end
+              local text = "a " .. table.concat(t, " ") .. "."
+              assert.are.same({ lreason.match(text) }, { reason.match(text) }, ("%q"):format(text))
+            end
+          end
+        end
+      end
+    end
+    math.randomseed(23)
+    for _ = 1, 4000 do
+      local t = {}
+      for k = 1, math.random(1, 12) do t[k] = pieces[math.random(#pieces)] end
+      local text = table.concat(t, math.random(2) == 1 and " " or "")
+      assert.are.same({ lreason.match(text) }, { reason.match(text) }, ("%q"):format(text))
+      assert.are.equal(lreason.command_in({ text:lower() }), reason.command_in({ text:lower() }), ("%q"):format(text))
+    end
+  end)
+
   it("refuses what is not an index and phrases it cannot hold", function()
     assert.has_error(function() core.phrase_find("not an index", "text") end)
     assert.has_error(function() core.phrase_find(("\0"):rep(64), "text") end)

@@ -85,6 +85,47 @@ describe("core text passes (csrc/text.c)", function()
     end
   end)
 
+  it("header_map and header_values of a range: the same as of its copy", function()
+    local pieces = { "a", "B", ":", " ", "\t", "\n", "X-", "\n ", "\n\t", "Subject", "Received: from x\n" }
+    math.randomseed(17)
+    for _, s in ipairs(random_strings(pieces, 3000, 17)) do
+      local i, j = math.random(-2, #s + 2), math.random(-2, #s + 2)
+      local copy = j < 1 and "" or s:sub(math.max(i, 1), j)
+      local m1, n1 = core.header_map(s, 1000, i, j)
+      local m2, n2 = core.header_map(copy, 1000)
+      assert.are.same(m2, m1, ("%q %d %d"):format(s, i, j))
+      assert.are.equal(n2, n1)
+      for name in pairs(m2) do
+        assert.are.same(core.header_values(copy, name, 5, 1000), core.header_values(s, name, 5, 1000, i, j))
+      end
+    end
+  end)
+
+  it("an entity's header read in place: the same fields, values and text as a copy's", function()
+    local msg = "X-A: 1\nReceived: from a\n by b\nReceived: from c\nContent-Type: multipart/mixed;\n"
+      .. " boundary=\"b\"\n\n--b\nContent-Type: text/plain\nX-B: 2\n\nhello\n--b--\n"
+    local e = mime.parse(msg)
+    local copy = mime.headers(msg:sub(1, msg:find("\n\n", 1, true)))
+    assert.are.same(copy.map, e.headers.map)
+    assert.are.same(mime.values(copy, "received"), mime.values(e.headers, "received"))
+    assert.are.same({ "from a by b", "from c" }, mime.values(e.headers, "received"))
+    assert.are.equal(copy.text, e.headers.text)
+    assert.are.same(copy.names, e.headers.names)
+    assert.are.same(mime.values(copy, "received"), mime.values(e.headers, "received"))
+    assert.are.equal("2", e.parts[1].headers.map["x-b"])
+    assert.are.equal("Content-Type: text/plain\nX-B: 2\n", e.parts[1].headers.text)
+  end)
+
+  it("base64: the same bytes as the Lua decoder", function()
+    assert.are.equal("hello", core.base64("aGVs\nbG8="))
+    assert.are.equal("hell", core.base64("aGVsbA"))
+    assert.are.equal("", core.base64("a"))
+    local pieces = { "A", "z", "0", "9", "+", "/", "=", "==", "\n", " ", "-", "_", "\255", "\0", "aGVsbG8", "QQ" }
+    for _, s in ipairs(random_strings(pieces, 5000, 18)) do
+      assert.are.equal(lmime.base64(s), mime.base64(s), ("%q"):format(s))
+    end
+  end)
+
   it("normalize and qp: the same bytes as the Lua passes", function()
     assert.are.equal("a\nb\n\nc\n", core.normalize("a\r\nb\r\r\nc\r"))
     assert.are.equal("caf\195\169 ok=", core.qp("caf=C3=a9 \t\nok=", false):gsub("\n", " "))
@@ -131,6 +172,22 @@ describe("core text passes (csrc/text.c)", function()
     for _, s in ipairs(random_strings(pieces, 5000, 18)) do
       assert.are.equal(ltext.fold(s), btext.fold(s), ("%q"):format(s))
       assert.are.equal(ltext.trim(s), btext.trim(s), ("%q"):format(s))
+    end
+  end)
+
+  it("is_ascii and is_utf8 see a high byte at any offset (runs read eight bytes at a time)", function()
+    for n = 0, 24 do
+      local plain = ("a"):rep(n)
+      assert.is_true(core.is_ascii(plain))
+      assert.is_true(core.is_utf8(plain))
+      for k = 1, n do
+        local high = plain:sub(1, k - 1) .. "\128" .. plain:sub(k + 1)
+        assert.is_false(core.is_ascii(high), n .. " " .. k)
+        assert.is_false(core.is_utf8(high), n .. " " .. k)
+        local seq = plain:sub(1, k - 1) .. "\195\169" .. plain:sub(k + 1)
+        assert.is_true(core.is_utf8(seq), n .. " " .. k)
+        assert.is_false(core.is_utf8(seq .. "\195"), n .. " " .. k)
+      end
     end
   end)
 

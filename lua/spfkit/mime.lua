@@ -110,8 +110,16 @@ local header_scan = core.header_scan or lua_header_scan
 -- metamethod) and the field list only when read (by `values`).
 local header_map = core.header_map
 local HS_META = { __index = function(t, k)
+  if k == "text" then
+    -- (a block read in place, see headers_range: its copy when asked for)
+    local src = rawget(t, "src")
+    if not src then return nil end
+    local text = sub(src, rawget(t, "hi"), rawget(t, "hj"))
+    rawset(t, "text", text)
+    return text
+  end
   if k ~= "names" and k ~= "starts" and k ~= "ends" then return nil end
-  local names, starts, ends = header_scan(rawget(t, "text"), M.LIMITS.headers)
+  local names, starts, ends = header_scan(t.text, M.LIMITS.headers)
   rawset(t, "names", names)
   rawset(t, "starts", starts)
   rawset(t, "ends", ends)
@@ -133,6 +141,12 @@ function M.headers(text)
   return { map = map, names = names, text = text, starts = starts, ends = ends }
 end
 
+-- The header block src[i..j] (no copy of it is made with the C core).
+local function headers_range(src, i, j)
+  if not header_map then return M.headers(j >= i and sub(src, i, j) or "") end
+  return setmetatable({ map = (header_map(src, M.LIMITS.headers, i, j)), src = src, hi = i, hj = j }, HS_META)
+end
+
 --- Every value of a header field, in order (at most `max`).
 -- @tparam table hs result of `headers`
 -- @tparam string name lower-case field name
@@ -143,7 +157,11 @@ local header_values = core.header_values
 function M.values(hs, name, max)
   max = max or 100
   -- (with the C core: one pass over the block, no field list)
-  if header_values and not rawget(hs, "names") then return header_values(hs.text, name, max, M.LIMITS.headers) end
+  if header_values and not rawget(hs, "names") then
+    local src = rawget(hs, "src")
+    if src then return header_values(src, name, max, M.LIMITS.headers, hs.hi, hs.hj) end
+    return header_values(hs.text, name, max, M.LIMITS.headers)
+  end
   local out = {}
   for i = 1, #hs.names do
     if hs.names[i] == name then
@@ -198,6 +216,7 @@ end
 -- @tparam string s
 -- @treturn string
 function M.base64(s)
+  if core.base64 then return core.base64(s) end
   s = gsub(s, "[^%w%+/]", "")
   local tail = #s % 4
   local head = sub(s, 1, #s - tail)
@@ -298,7 +317,7 @@ parse_range = function(src, i, j, depth, state, inside)
   state.parts = state.parts + 1
   local hend = header_end(src, i, j)
   state.work = state.work + (hend - i)
-  local headers = M.headers(hend > i and sub(src, i, hend - 1) or "")
+  local headers = headers_range(src, i, hend - 1)
   local ct = headers.map["content-type"] or "text/plain"
   local ctype = lower(match(ct, "^%s*([%w%-%.%+]+/[%w%-%.%+]+)") or "text/plain")
   local e = { headers = headers, ctype = ctype, ctvalue = ct, depth = depth,

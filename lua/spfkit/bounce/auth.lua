@@ -16,6 +16,15 @@ local find, gsub, lower, match = string.find, string.gsub, string.lower, string.
 
 local squeezed
 
+-- match(l, pat) for a pattern whose every match starts with the plain
+-- `lit`: searched from the first `lit` only (the same first match; most
+-- texts hold no `lit`, and then no pattern is tried at every byte).
+local function at(l, lit, pat)
+  local p = find(l, lit, 1, true)
+  if p then return match(l, pat, p) end
+  return nil
+end
+
 local DOM = "([%w%-_%.]+%.[%w%-_]+)"
 local IPC = "([%x:%.]+)"
 
@@ -31,19 +40,20 @@ local function result_word(w)
 end
 
 -- Gmail's sentences with every space removed, for replies whose lines were
--- folded in the middle of words ("did n ot pass", "w ith ip").
+-- folded in the middle of words ("did n ot pass", "w ith ip"): pattern,
+-- kind, the plain words every match starts with.
 local SQUEEZED = {
-  { "spf%[([%w%-_%.]+)%]withip:?%[([%x:%.]+)%]=(%a-pass)", "spf" },
-  { "spfcheckfor%[?([%w%-_%.]-)%]?d[io]%a-notpasswithip:?%[?([%x:%.]+)", "spf" },
-  { "mailfromdomain%[?([%w%-_%.]-)%]?hasanspfrecord.-spfcheckswiththeip:?%[?([%x:%.]+)", "spf" },
-  { "unauthenticatedemailfrom([%w%-_%.]-)isnotaccepted", "dmarc" },
+  { "spf%[([%w%-_%.]+)%]withip:?%[([%x:%.]+)%]=(%a-pass)", "spf", "spf[" },
+  { "spfcheckfor%[?([%w%-_%.]-)%]?d[io]%a-notpasswithip:?%[?([%x:%.]+)", "spf", "spfcheckfor" },
+  { "mailfromdomain%[?([%w%-_%.]-)%]?hasanspfrecord.-spfcheckswiththeip:?%[?([%x:%.]+)", "spf", "mailfromdomain" },
+  { "unauthenticatedemailfrom([%w%-_%.]-)isnotaccepted", "dmarc", "unauthenticatedemailfrom" },
 }
 
 squeezed = function(l, a)
   local s = gsub(l, "%s+", "")
   s = gsub(s, "[245]%d%d%-?%d%.%d+%.%d+", "") -- continuation prefixes
   for i = 1, #SQUEEZED do
-    local d, ip, r = match(s, SQUEEZED[i][1])
+    local d, ip, r = at(s, SQUEEZED[i][3], SQUEEZED[i][1])
     if d then
       a.domain = d
       if SQUEEZED[i][2] == "dmarc" then a.dmarc, a.kind = "fail", a.kind or "dmarc"
@@ -68,81 +78,87 @@ function M.extract(diag)
     return nil
   end
   -- a line folded inside "[example.com]" or "[192.0.2.1]" left spaces there
-  l = gsub(l, "%[([^%]]-)%]", function(x) return "[" .. gsub(x, "%s+", "") .. "]" end)
+  if find(l, "[", 1, true) then
+    l = gsub(l, "%[([^%]]-)%]", function(x) return "[" .. gsub(x, "%s+", "") .. "]" end)
+  end
   local a = {}
   local d, ip
 
   -- Gmail: "SPF check for [d] did not pass with ip: [ip]" (also "does not pass")
-  d, ip = match(l, "spf check for %[?" .. DOM .. "%]?%s+d[io][a-z]*%s+not%s+pass%s+with%s+ip:?%s*%[?" .. IPC)
+  d, ip = at(l, "spf check for ",
+    "spf check for %[?" .. DOM .. "%]?%s+d[io][a-z]*%s+not%s+pass%s+with%s+ip:?%s*%[?" .. IPC)
   if d then a.domain, a.ip, a.spf = d, ip, "fail" end
   -- Gmail: "SPF [d] with ip: [ip] = did not pass"
   if not a.domain then
     local r
-    d, ip, r = match(l, "spf%s*%[" .. DOM .. "%]%s*with%s+ip:?%s*%[" .. IPC .. "%]%s*=%s*([%a ]-pass)")
+    d, ip, r = at(l, "spf", "spf%s*%[" .. DOM .. "%]%s*with%s+ip:?%s*%[" .. IPC .. "%]%s*=%s*([%a ]-pass)")
     if d then a.domain, a.ip, a.spf = d, ip, result_word(r) end
   end
   -- Gmail: "The MAIL FROM domain [d] has an SPF record with a hard fail
   -- policy (-all) but it fails to pass SPF checks with the ip: [ip]"
   if not a.domain then
-    d = match(l, "mail from domain %[?" .. DOM .. "%]? has an spf record")
+    d = at(l, "mail from domain ", "mail from domain %[?" .. DOM .. "%]? has an spf record")
     if d then
       a.domain, a.spf, a.kind = d, "fail", "spf"
-      a.ip = match(l, "spf checks with the ip:?%s*%[?" .. IPC)
+      a.ip = at(l, "spf checks with the ip", "spf checks with the ip:?%s*%[?" .. IPC)
     end
   end
   -- GoDaddy (via Office 365): "192.0.2.1 is not allowed to send from <d> per it's SPF Record"
   if not a.domain then
-    ip, d = match(l, IPC .. " is not allowed to send from <?" .. DOM .. ">? per it'?s spf record")
+    if find(l, " is not allowed to send from ", 1, true) then
+      ip, d = match(l, IPC .. " is not allowed to send from <?" .. DOM .. ">? per it'?s spf record")
+    end
     if d then a.domain, a.ip, a.spf, a.kind = d, ip, "fail", "spf" end
   end
   -- Exim-era: "Bad SPF records for [d:ip]"
   if not a.domain then
-    d, ip = match(l, "bad spf records? for %[" .. "([^:%]%s]+):([^%]%s]+)%]")
+    d, ip = at(l, "bad spf record", "bad spf records? for %[" .. "([^:%]%s]+):([^%]%s]+)%]")
     if d then a.domain, a.ip, a.spf, a.kind = d, ip, "fail", "spf" end
   end
   -- Gmail DMARC: "Unauthenticated email from d is not accepted due to domain's DMARC policy"
   if not a.domain then
-    d = match(l, "unauthenticated email from " .. DOM .. " is not accepted due to")
+    d = at(l, "unauthenticated email from ", "unauthenticated email from " .. DOM .. " is not accepted due to")
     if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
   end
   -- Microsoft 5.7.509: "sending domain [D] does not pass DMARC verification"
   if not a.domain then
-    d = match(l, "sending domain %[?" .. DOM .. "%]? does not pass dmarc")
+    d = at(l, "sending domain ", "sending domain %[?" .. DOM .. "%]? does not pass dmarc")
     if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
   end
   -- Microsoft 5.7.515: "sending domain D doesn't meet the required authentication level"
   if not a.domain then
-    d = match(l, "sending domain %[?" .. DOM .. "%]? doesn'?t meet the required authentication level")
+    d = at(l, "sending domain ", "sending domain %[?" .. DOM .. "%]? doesn'?t meet the required authentication level")
     if d then a.domain, a.kind = d, "auth-level" end
   end
   -- Mail.ru: "not accepted due to domain (d) owner DMARC policy"
   if not a.domain then
-    d = match(l, "due to domain %(" .. DOM .. "%) owner dmarc policy")
+    d = at(l, "due to domain (", "due to domain %(" .. DOM .. "%) owner dmarc policy")
     if d then a.domain, a.dmarc, a.kind = d, "fail", "dmarc" end
   end
   -- Gmail 5.7.25: "[ip] The IP address sending this message does not have a PTR record"
   if find(l, "ptr record", 1, true) or find(l, "reverse dns", 1, true) then
-    ip = match(l, "%[" .. IPC .. "%]%s*the ip address sending this message")
-      or match(l, "ip=%[?" .. IPC) or match(l, "ip address " .. IPC .. " ")
+    ip = (find(l, "the ip address sending this message", 1, true)
+        and match(l, "%[" .. IPC .. "%]%s*the ip address sending this message"))
+      or at(l, "ip=", "ip=%[?" .. IPC) or at(l, "ip address ", "ip address " .. IPC .. " ")
     if not a.domain and not a.ip then a.kind = "ptr" end
     a.ip = a.ip or ip
   end
 
   -- per-method results where the text states them
   if not a.dkim then
-    if find(l, "dkim checks did not pass", 1, true) or match(l, "dkim%s*=%s*did not pass") then
+    if find(l, "dkim checks did not pass", 1, true) or at(l, "dkim", "dkim%s*=%s*did not pass") then
       a.dkim = "fail"
     else
-      local w = match(l, "dkim%s*=%s*(%a+)")
+      local w = at(l, "dkim", "dkim%s*=%s*(%a+)")
       if w then a.dkim = result_word(w) end
     end
   end
   if not a.spf then
-    local w = match(l, "spf%s*=%s*(did not pass)") or match(l, "spf%s*=%s*(%a+)")
+    local w = at(l, "spf", "spf%s*=%s*(did not pass)") or at(l, "spf", "spf%s*=%s*(%a+)")
     if w then a.spf = result_word(w) end
   end
   if not a.dmarc then
-    local w = match(l, "dmarc%s*=%s*(did not pass)") or match(l, "dmarc%s*=%s*(%a+)")
+    local w = at(l, "dmarc", "dmarc%s*=%s*(did not pass)") or at(l, "dmarc", "dmarc%s*=%s*(%a+)")
     if w then a.dmarc = result_word(w) end
   end
   if not a.kind then

@@ -61,13 +61,26 @@ local function add_blocks(blocks, chunk)
   end
 end
 
+-- Whether a line of blanks only is in s ("\n[ \t]+\n"), from the plain
+-- searches for a newline and a blank (a pattern would be tried at every byte).
+local function blank_line_in(s)
+  for _, lead in ipairs({ "\n ", "\n\t" }) do
+    local p = find(s, lead, 1, true)
+    while p do
+      if find(s, "^[ \t]*\n", p + 1) then return true end
+      p = find(s, lead, p + 1, true)
+    end
+  end
+  return false
+end
+
 --- Parse delivery-status text.
 -- @tparam string s the decoded message/delivery-status body
 -- @treturn table per-message fields (lower-case names)
 -- @treturn table list of per-recipient records
 function M.parse(s)
   -- blank-line separated blocks of header-like fields
-  if (find(s, "\n ", 1, true) or find(s, "\n\t", 1, true)) and find(s, "\n[ \t]+\n") then
+  if blank_line_in(s) then
     s = gsub(s, "\n[ \t]+\n", "\n\n")
   end
   local blocks = {}

@@ -77,7 +77,7 @@ local core_ok, core = pcall(require, "spfkit.core")
 local phrase_index = core_ok and type(core) == "table" and core.phrase_index or nil
 local phrase_find = core_ok and type(core) == "table" and core.phrase_find or nil
 
-local PLAIN, BLOB, INDEX
+local PLAIN, BLOB, INDEX, WORDS, WORD_LIST
 
 local function add_near(entry)
   local word = ""
@@ -106,6 +106,16 @@ local function build_index()
     end
   end
   BLOB = phrase_index and phrase_index(strings) or nil
+  -- the words that key INDEX, searched in one pass: a text holding none of
+  -- them needs no walk over its words (nil when a word is too short)
+  local words = {}
+  for w in pairs(INDEX) do
+    if #w < 3 then words = nil; break end
+    words[#words + 1] = w
+  end
+  table.sort(words or {})
+  WORDS = BLOB and words and #words > 0 and phrase_index(words) or nil
+  WORD_LIST = words
 end
 
 --- Largest gap (bytes) between two fragments of a phrase given as a list.
@@ -137,6 +147,25 @@ local function consider(found, l, e)
   if found[e] then found[#found + 1] = e end
 end
 
+local function is_alnum(c)
+  return c and ((c >= 48 and c <= 57) or (c >= 65 and c <= 90) or (c >= 97 and c <= 122))
+end
+
+-- Whether the word w (of %w bytes) is a whole word of l, or is one with
+-- an "s" added ("%f[%w]" .. w .. "s?%f[%W]", from plain searches).
+local function whole_word(l, w)
+  local p = find(l, w, 1, true)
+  while p do
+    if p == 1 or not is_alnum(byte(l, p - 1)) then
+      local c = byte(l, p + #w)
+      if c == 115 then c = byte(l, p + #w + 1) end
+      if not is_alnum(c) then return true end
+    end
+    p = find(l, w, p + 1, true)
+  end
+  return false
+end
+
 -- Every phrase entry present in the lower-cased text `l`.
 local function matches(l)
   if not PLAIN then build_index() end
@@ -146,6 +175,19 @@ local function matches(l)
     for i = 1, #hits do found[#found + 1] = PLAIN[hits[i]] end
   else
     for i = 1, #PLAIN do consider(found, l, PLAIN[i]) end
+  end
+  if WORDS then
+    -- the index words in the text, then those that are a whole word there
+    -- (or one with an "s" added: "records" also finds "record")
+    local hits = phrase_find(WORDS, l)
+    for i = 1, #hits do
+      local w = WORD_LIST[hits[i]]
+      if whole_word(l, w) then
+        local list = INDEX[w]
+        for j = 1, #list do consider(found, l, list[j]) end
+      end
+    end
+    return found
   end
   for token in gmatch(l, "%w+") do
     local w = token
@@ -216,12 +258,26 @@ local COMMAND_WORDS = {
   { "smtp:mail", "MAIL" }, { "after mail from", "MAIL" },
 }
 
+-- The command words in one pass (by the core): only those a text holds are
+-- looked for one by one.
+local COMMAND_BLOB
+if phrase_index then
+  local words = {}
+  for i, cw in ipairs(COMMAND_WORDS) do words[i] = cw[1] end
+  COMMAND_BLOB = phrase_index(words)
+end
+
+local ALL_COMMANDS = {}
+for i = 1, #COMMAND_WORDS do ALL_COMMANDS[i] = i end
+
 -- The last command the texts name (the one that failed), or nil.
 local function command_in(texts)
   local best, at = nil, 0
   for i = 1, #texts do
     local l = texts[i]
-    for _, cw in ipairs(COMMAND_WORDS) do
+    local present = COMMAND_BLOB and phrase_find(COMMAND_BLOB, l) or ALL_COMMANDS
+    for k = 1, #present do
+      local cw = COMMAND_WORDS[present[k]]
       local pos, last = 0, nil
       repeat
         pos = find(l, cw[1], pos + 1, true)

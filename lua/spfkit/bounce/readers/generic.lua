@@ -292,11 +292,13 @@ M.DELAY_WORDS = { "temporar", "delayed", "will retry", "will be retried", "not y
 -- @tparam number last
 -- @treturn string
 local function action_of(lines, last)
-  for i = 1, math.min(last, 60) do
-    local l = lower(lines[i])
-    for k = 1, #M.DELAY_WORDS do
-      if find(l, M.DELAY_WORDS[k], 1, true) then return "delayed" end
-    end
+  -- (the lines joined and lowered once: no word holds a newline, so none
+  -- is found across two lines)
+  local n = math.min(last, 60)
+  if n < 1 then return "failed" end
+  local l = lower(concat(lines, "\n", 1, n))
+  for k = 1, #M.DELAY_WORDS do
+    if find(l, M.DELAY_WORDS[k], 1, true) then return "delayed" end
   end
   return "failed"
 end
