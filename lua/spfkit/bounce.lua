@@ -365,8 +365,10 @@ local function text_records(hrecs, globals, hmap, notice, ctx)
     local action
     for i = 1, #recs do
       if not recs[i].action and not (recs[i].diagnostic and text.reply_code(recs[i].diagnostic)) then
-        local lines = text.lines(notice, 200)
-        action = action or generic.action_of(lines, #lines)
+        if not action then
+          local lines = text.lines(notice, 200)
+          action = generic.action_of(lines, #lines)
+        end
         recs[i].action = action
       end
     end
