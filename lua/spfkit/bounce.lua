@@ -132,9 +132,14 @@ local has_any = require("spfkit.bounce.readers.util").has_any
 
 -- Does a message look like a bounce (so that the generic reader's
 -- addresses can be taken for failed recipients)?
+-- Whether a From: value (or an address) is a bounce address: its local
+-- part or display name holds one of BOUNCE_FROM.
+local function bounce_sender(from)
+  return has_any(match(from or "", "^[^@]*"), M.BOUNCE_FROM)
+end
+
 local function looks_bounce(hmap, lines)
-  local from = lower(hmap.from or "")
-  if has_any(match(from, "^[^@]*") or from, M.BOUNCE_FROM) or has_any(hmap.subject, M.BOUNCE_SUBJECT)
+  if bounce_sender(hmap.from) or has_any(hmap.subject, M.BOUNCE_SUBJECT)
      or (hmap["return-path"] and match(hmap["return-path"], "^%s*<%s*>")) then
     return true
   end
@@ -205,8 +210,7 @@ local function is_autoreply(hmap)
   if hmap["x-autoreply"] or hmap["x-autorespond"] or hmap["x-autoresponder"] then return true end
   local prec = lower(hmap.precedence or "")
   if prec == "auto_reply" then return true end
-  local from = lower(match(hmap.from or "", "^[^@]*") or "")
-  if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) and not has_any(from, M.BOUNCE_FROM) then
+  if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) and not bounce_sender(hmap.from) then
     return true -- RFC 3834 section 5
   end
   if find(as, "auto-replied", 1, true) and not find(as, "failure", 1, true) then
@@ -328,7 +332,7 @@ local function context(top, c, msgf, notice, sender, original)
   -- the host of a bounce address in From: wrote the notice (when no
   -- Reporting-MTA says so): its provider's own words may decide the reason
   local from = text.address(top.headers.map.from)
-  if from and has_any(match(from, "^[^@]*"), M.BOUNCE_FROM) then ctx.author_host = match(from, "@(.+)$") end
+  if from and bounce_sender(from) then ctx.author_host = match(from, "@(.+)$") end
   return ctx
 end
 
@@ -460,7 +464,7 @@ local FORWARDED = { from = M.BOUNCE_FROM, subject = M.BOUNCE_SUBJECT }
 -- A bounce a mail client forwarded inline: read as the bounce itself. A
 -- message from a bounce address is the bounce, not a forward of one.
 local function read_forwarded(notice, level, hmap)
-  if level >= 2 or has_any(match(hmap.from or "", "^[^@]*") or "", M.BOUNCE_FROM) then return nil end
+  if level >= 2 or bounce_sender(hmap.from) then return nil end
   local fwd = forward.unwrap(notice, FORWARDED)
   local list = fwd and parse_message(mime.parse(fwd), level + 1)
   return list and #list > 0 and list or nil
